@@ -1,0 +1,31 @@
+# The two commands of the README: `make book` and `make test`.
+# Both create .venv when it is missing and install the exact versions in requirements.lock.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test install data clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/linkbook build
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2
+
+# Regenerate the embedded synthetic dataset from the default seed.
+data: $(STAMP)
+	$(BIN)/linkbook synth --out data/synthetic
+
+clean:
+	rm -rf _build results book/generated .linkbook-cache
