@@ -1,0 +1,129 @@
+"""The `linkbook` command line: synth, validate, dictionary, run, build.
+
+Exit codes: 0 success; 2 invalid input or usage; 1 a notebook or the book build failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+DEFAULT_DATA = "data/synthetic"
+
+
+class UsageError(Exception):
+    """Bad arguments or input the user can fix; printed without a traceback."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def cmd_synth(args) -> int:
+    from helpers.synth import write_dataset
+
+    out = write_dataset(Path(args.out), n_sites=args.sites, seed=args.seed)
+    print(f"Wrote a synthetic dataset of {args.sites} site(s), seed {args.seed}, to {out}")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from helpers.dataset import validate_dataset
+
+    dataset, problems = validate_dataset(args.data)
+    if problems:
+        print(f"{args.data}: {len(problems)} problem(s) found; lines count the header as line 1.\n")
+        for problem in problems:
+            print(f"  {problem}")
+        counts = Counter(p.file for p in problems)
+        print("\nProblems by file: " + ", ".join(f"{f} {n}" for f, n in sorted(counts.items())))
+        return EXIT_INVALID
+    print(_summary(dataset))
+    return EXIT_OK
+
+
+def _summary(dataset) -> str:
+    t = dataset.tables
+    meta = dataset.metadata
+    groups = t["participants"]["group"].value_counts()
+    followed = t["questionnaires"].loc[t["questionnaires"]["wave"] == 2, "participant_id"].nunique()
+    kind = "synthetic" if meta.synthetic else "real (not synthetic)"
+    return "\n".join([
+        f"{dataset.path}: valid. Dataset '{meta.name}', {kind}.",
+        f"  sites {len(t['sites'])}; professionals {int(groups.drop('patient', errors='ignore').sum())} "
+        f"(link workers {int(groups.get('link_worker', 0))}); patients {int(groups.get('patient', 0))}, "
+        f"{followed} with a follow-up questionnaire",
+        f"  interviews {len(t['interviews'])}; GP contacts {len(t['gp_contacts'])}; "
+        f"observed activities {len(t['observations'])}",
+        f"  coded segments {len(t['segments'])}; codings {len(t['codings'])}; codes {len(t['codebook'])}; "
+        f"CMOCs {len(t['cmocs'])} with {len(t['cmoc_evidence'])} evidence links",
+    ])
+
+
+def cmd_dictionary(args) -> int:
+    from helpers.dictionary import dictionary_markdown
+
+    print(dictionary_markdown())
+    return EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from helpers.build import build_book
+
+    return build_book(data=Path(args.data))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linkbook", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    synth = sub.add_parser("synth", help="write a synthetic dataset")
+    synth.add_argument("--out", required=True, help="directory to write (created if missing)")
+    synth.add_argument("--sites", type=_positive_int, default=7, help="number of sites (default 7)")
+    synth.add_argument("--seed", type=int, default=None, help="random seed (default: the seed of data/synthetic)")
+    synth.set_defaults(func=cmd_synth)
+
+    validate = sub.add_parser("validate", help="check a dataset against the data contract")
+    validate.add_argument("--data", default=DEFAULT_DATA, help=f"dataset directory (default {DEFAULT_DATA})")
+    validate.set_defaults(func=cmd_validate)
+
+    dictionary = sub.add_parser("dictionary", help="print the data dictionary as Markdown")
+    dictionary.set_defaults(func=cmd_dictionary)
+
+    build = sub.add_parser("build", help="run the analysis and compile the book")
+    build.add_argument("--data", default=DEFAULT_DATA, help=f"dataset directory (default {DEFAULT_DATA})")
+    build.set_defaults(func=cmd_build)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "seed", 0) is None:
+        from helpers.synth import DEFAULT_SEED
+
+        args.seed = DEFAULT_SEED
+    try:
+        return args.func(args)
+    except UsageError as err:
+        print(f"linkbook {args.command}: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # last resort: never show a traceback for input we did not foresee
+        if os.environ.get("LINKBOOK_DEBUG"):
+            raise
+        print(f"linkbook {args.command}: unexpected error: {type(err).__name__}: {err}\n"
+              "This is a bug in linkbook, not in your data; set LINKBOOK_DEBUG=1 to see the traceback.",
+              file=sys.stderr)
+        return EXIT_FAILED

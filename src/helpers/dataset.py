@@ -1,0 +1,126 @@
+"""Load a dataset directory into one validated object.
+
+`validate_dataset` collects every problem (file, line, column, rule, value);
+`load_dataset` returns a `Dataset` or raises `InvalidDataset` with all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.contract import TABLES, Table
+from helpers.cross_checks import run_cross_checks
+from helpers.csv_reader import read_text_table
+from helpers.metadata import FILE as METADATA_FILE, Metadata, read_metadata
+from helpers.parsing import parse_table
+from helpers.problems import InvalidDataset, Problem
+from helpers.schemas import schema_for
+
+_PANDERA_RULES = {
+    "not_nullable": "required value is blank",
+    "field_uniqueness": "value must be unique but appears more than once",
+    "multiple_fields_uniqueness": "combination of {key} appears more than once",
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated dataset: metadata plus one typed DataFrame per contract table."""
+
+    path: Path
+    metadata: Metadata
+    tables: dict[str, pd.DataFrame]
+
+    def __getattr__(self, name):
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def site_ids(self) -> list[str]:
+        return list(self.tables["sites"]["site_id"])
+
+    @property
+    def patients(self) -> pd.DataFrame:
+        people = self.tables["participants"]
+        return people[people["group"] == "patient"].reset_index(drop=True)
+
+    def for_site(self, site_id: str) -> Dataset:
+        """The rows that belong to one site (theory and codebook tables are shared)."""
+        t = self.tables
+        if site_id not in set(t["sites"]["site_id"]):
+            raise KeyError(f"site {site_id!r} is not in {self.path}/sites.csv")
+        people = t["participants"]["participant_id"][t["participants"]["site_id"] == site_id]
+        segments = t["segments"]["segment_id"][t["segments"]["site_id"] == site_id]
+        subset = dict(t)
+        for name in ("sites", "participants", "observations", "organisations", "connections", "segments"):
+            subset[name] = t[name][t[name]["site_id"] == site_id]
+        for name in ("interviews", "questionnaires", "gp_contacts"):
+            subset[name] = t[name][t[name]["participant_id"].isin(people)]
+        subset["codings"] = t["codings"][t["codings"]["segment_id"].isin(segments)]
+        subset["cmoc_evidence"] = t["cmoc_evidence"][t["cmoc_evidence"]["segment_id"].isin(segments)]
+        return replace(self, tables={k: v.reset_index(drop=True) for k, v in subset.items()})
+
+
+def _schema_problems(frame: pd.DataFrame, table: Table) -> list[Problem]:
+    try:
+        schema_for(table.name).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return [_from_failure(row, table) for row in err.failure_cases.itertuples(index=False)]
+    return []
+
+
+def _from_failure(case, table: Table) -> Problem:
+    rule = _PANDERA_RULES.get(case.check, case.check).format(key=", ".join(table.key))
+    line = None if pd.isna(case.index) else int(case.index)
+    column = case.column if isinstance(case.column, str) else ", ".join(table.key)
+    value = None if pd.isna(case.failure_case) else case.failure_case
+    return Problem(table.file, line, column, rule, value)
+
+
+def validate_dataset(path, today: dt.date | None = None) -> tuple[Dataset | None, list[Problem]]:
+    """Read and check every table of a dataset directory; return it (if valid) and all problems."""
+    path = Path(path)
+    today = today or dt.date.today()
+    if not path.is_dir():
+        return None, [Problem(str(path), None, None, "dataset directory does not exist")]
+    meta, problems = read_metadata(path, today)
+    typed: dict[str, pd.DataFrame | None] = {}
+    for table in TABLES:
+        text, read_problems = read_text_table(path / table.file, table)
+        problems += read_problems
+        if text is None:
+            typed[table.name] = None
+            continue
+        frame, parse_problems = parse_table(text, table)
+        problems += parse_problems + _schema_problems(frame, table)
+        typed[table.name] = frame
+    if meta is not None:
+        problems += run_cross_checks(typed, meta, today)
+    problems = sorted(set(problems), key=Problem.sort_key)
+    if problems:
+        return None, problems
+    tables = {name: frame.reset_index(drop=True) for name, frame in typed.items()}
+    return Dataset(path=path, metadata=meta, tables=tables), []
+
+
+def load_dataset(path) -> Dataset:
+    """The validated dataset at `path`; raises InvalidDataset listing every problem."""
+    dataset, problems = validate_dataset(path)
+    if problems:
+        raise InvalidDataset(path, problems)
+    return dataset
+
+
+def file_hashes(path) -> dict[str, str]:
+    """SHA-256 of every file of the dataset (metadata and tables), by file name."""
+    path = Path(path)
+    names = [METADATA_FILE] + [t.file for t in TABLES]
+    return {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in names if (path / name).is_file()}
