@@ -1,0 +1,114 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.outcomes import COLUMNS, MIN_PAIRS, paired_outcomes
+from helpers.scoring import MEASURES
+
+
+def _scores(wave1, wave2, measure="ons_happy"):
+    """Long scores for one measure; None leaves that wave out for that patient."""
+    rows = [
+        (f"P{i}", wave, measure, value)
+        for i, pair in enumerate(zip(wave1, wave2))
+        for wave, value in zip((1, 2), pair)
+        if value is not None
+    ]
+    return pd.DataFrame(rows, columns=["participant_id", "wave", "measure", "value"])
+
+
+def _row(out, measure="ons_happy"):
+    return out.set_index("measure").loc[measure]
+
+
+def test_shape_order_and_labels():
+    out = paired_outcomes(_scores([1, 2], [3, 4]), "S1")
+    assert list(out.columns) == list(COLUMNS)
+    assert list(out["measure"]) == list(MEASURES)
+    assert (out["site_id"] == "S1").all()
+    assert (out["effect_size_kind"] == "cohen_dz").all()
+    assert out.set_index("measure")["n_pairs"].to_dict() == {m: (2 if m == "ons_happy" else 0) for m in MEASURES}
+
+
+def test_hand_worked_example():
+    # differences 1..5: mean 3, SD sqrt(2.5); every difference positive, so
+    # the exact two-sided signed-rank p is 2 / 2**5.
+    out = _row(paired_outcomes(_scores([5, 5, 5, 5, 5], [6, 7, 8, 9, 10]), "S1"))
+    assert out["n_pairs"] == 5
+    assert (out["mean_wave1"], out["mean_wave2"], out["mean_diff"]) == (5, 8, 3)
+    half = 2.7764451051977987 * np.sqrt(2.5) / np.sqrt(5)  # t(0.975, 4 df)
+    assert out["ci95_low"] == pytest.approx(3 - half)
+    assert out["ci95_high"] == pytest.approx(3 + half)
+    t = 3 / (np.sqrt(2.5) / np.sqrt(5))
+    assert out["p_t"] == pytest.approx(2 * stats.t.sf(t, 4))
+    assert out["p_wilcoxon"] == pytest.approx(0.0625)
+    assert out["effect_size"] == pytest.approx(3 / np.sqrt(2.5))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_matches_scipy_on_random_ordinal_data(seed):
+    rng = np.random.default_rng(seed)
+    n = 25
+    w1 = rng.integers(0, 11, n).astype(float)
+    w2 = np.clip(w1 + rng.integers(-3, 4, n), 0, 10)  # ties and zero differences, as in real ONS4 data
+    out = _row(paired_outcomes(_scores(w1, w2, "ons_anxious"), "ALL"), "ons_anxious")
+    diff = w2 - w1
+    assert out["n_pairs"] == n
+    assert out["mean_diff"] == pytest.approx(diff.mean())
+    low, high = stats.t.interval(0.95, n - 1, loc=diff.mean(), scale=stats.sem(diff))
+    assert (out["ci95_low"], out["ci95_high"]) == pytest.approx((low, high))
+    assert out["p_t"] == pytest.approx(stats.ttest_rel(w2, w1).pvalue)
+    # pingouin applies the continuity correction of the normal approximation
+    assert out["p_wilcoxon"] == pytest.approx(stats.wilcoxon(w2, w1, correction=True).pvalue)
+    assert out["effect_size"] == pytest.approx(diff.mean() / diff.std(ddof=1))
+
+
+def test_wilcoxon_small_sample_with_ties_and_zeros():
+    # n <= 13 with ties and zeros: SciPy's exhaustive permutation distribution
+    w1 = [5, 6, 7, 5, 4, 8, 6, 5]
+    w2 = [6, 6, 9, 7, 5, 6, 8, 6]
+    out = _row(paired_outcomes(_scores(w1, w2), "S1"))
+    assert out["p_wilcoxon"] == pytest.approx(stats.wilcoxon(w2, w1).pvalue)
+
+
+def test_effect_sign_follows_wave2_minus_wave1():
+    out = _row(paired_outcomes(_scores([6, 7, 8, 6, 9, 7], [3, 5, 4, 4, 6, 2], "ons_anxious"), "S1"), "ons_anxious")
+    assert out["mean_diff"] < 0 and out["effect_size"] < 0 and out["ci95_high"] < 0
+
+
+def test_only_complete_pairs_count():
+    # P5 has no wave 2 and P6 no wave 1: neither is a pair, nor in the means.
+    out = _row(paired_outcomes(_scores([1, 2, 3, 4, 5, 9, None], [2, 2, 5, 4, 8, None, 0]), "S1"))
+    assert out["n_pairs"] == 5
+    assert out["mean_wave1"] == pytest.approx(3.0)
+    assert out["mean_wave2"] == pytest.approx(4.2)
+    assert out["p_t"] == pytest.approx(stats.ttest_rel([2, 2, 5, 4, 8], [1, 2, 3, 4, 5]).pvalue)
+
+
+@pytest.mark.parametrize("n", [0, 1, MIN_PAIRS - 1])
+def test_small_samples_give_means_but_no_inference(n):
+    out = _row(paired_outcomes(_scores(list(range(n)), [v + (v % 3) for v in range(n)]), "S1"))
+    assert out["n_pairs"] == n
+    if n:
+        assert out["mean_wave1"] == pytest.approx(np.mean(range(n)))
+    else:
+        assert np.isnan(out["mean_wave1"])
+    assert out[["ci95_low", "ci95_high", "p_t", "p_wilcoxon", "effect_size"]].isna().all()
+
+
+def test_no_spread_in_differences():
+    same = _row(paired_outcomes(_scores([3, 4, 5, 6, 7], [3, 4, 5, 6, 7]), "S1"))
+    assert same["mean_diff"] == 0
+    assert same[["ci95_low", "ci95_high", "p_t", "p_wilcoxon", "effect_size"]].isna().all()
+    # every difference +1: the t-based results are undefined but the signed-rank test is not
+    shifted = _row(paired_outcomes(_scores([3, 4, 5, 6, 7, 8], [4, 5, 6, 7, 8, 9]), "S1"))
+    assert shifted[["ci95_low", "ci95_high", "p_t", "effect_size"]].isna().all()
+    assert shifted["p_wilcoxon"] == pytest.approx(2 / 2**6)
+
+
+def test_empty_scores():
+    empty = pd.DataFrame(columns=["participant_id", "wave", "measure", "value"])
+    out = paired_outcomes(empty, "S1")
+    assert list(out["measure"]) == list(MEASURES)
+    assert (out["n_pairs"] == 0).all()
