@@ -77,10 +77,49 @@ def cmd_dictionary(args) -> int:
     return EXIT_OK
 
 
-def cmd_build(args) -> int:
-    from helpers.build import build_book
+def _run(args, keep_going: bool):
+    """Run the pipeline; returns (report, exit code or None to continue)."""
+    from helpers.pipeline.run import run_pipeline
+    from helpers.problems import InvalidDataset
+    from helpers.project import Project
 
-    return build_book(data=Path(args.data))
+    try:
+        project = Project.find()
+    except FileNotFoundError as err:
+        raise UsageError(f"{err}; run linkbook from the project directory") from None
+    try:
+        report = run_pipeline(project, args.data, args.results, sites=args.site, workers=args.jobs,
+                              scheduler=args.scheduler, force=args.force, keep_going=keep_going)
+    except InvalidDataset as err:
+        print(err.report())
+        return project, None, EXIT_INVALID
+    return project, report, None
+
+
+def cmd_run(args) -> int:
+    _, report, code = _run(args, keep_going=False)
+    if code is not None:
+        return code
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from helpers.book import build_html, restore_interrupted_swap, write_generated_sources
+    from helpers.dataset import load_dataset
+    from helpers.pages import site_pages
+
+    project, report, code = _run(args, keep_going=args.keep_going)
+    if code is not None:
+        return code
+    if report.failed and not args.keep_going:
+        print("Not building the book: fix the failing notebook(s) or use --keep-going.")
+        return EXIT_FAILED
+    restore_interrupted_swap(project)
+    dataset = load_dataset(project.root / args.data)
+    write_generated_sources(project, dataset, site_pages(project, dataset, report))
+    if build_html(project) != 0:
+        return EXIT_FAILED
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,9 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary = sub.add_parser("dictionary", help="print the data dictionary as Markdown")
     dictionary.set_defaults(func=cmd_dictionary)
 
-    build = sub.add_parser("build", help="run the analysis and compile the book")
-    build.add_argument("--data", default=DEFAULT_DATA, help=f"dataset directory (default {DEFAULT_DATA})")
-    build.set_defaults(func=cmd_build)
+    for name, func, text in (("run", cmd_run, "execute the analysis notebooks whose inputs changed"),
+                             ("build", cmd_build, "run, then compile the book to _build/html")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("--data", default=DEFAULT_DATA, help=f"dataset directory (default {DEFAULT_DATA})")
+        command.add_argument("--site", action="append", metavar="ID", help="run only this site (repeatable)")
+        command.add_argument("--jobs", type=_positive_int, default=None, help="parallel notebooks (default: CPU count)")
+        command.add_argument("--scheduler", metavar="ADDRESS", help="send jobs to this Dask distributed scheduler")
+        command.add_argument("--force", action="store_true", help="run every notebook, even unchanged ones")
+        command.add_argument("--results", default="results", help="results directory (default results)")
+        if name == "build":
+            command.add_argument("--keep-going", action="store_true",
+                                 help="build the book even if some notebooks fail (they are marked as failed)")
+        command.set_defaults(func=func)
     return parser
 
 

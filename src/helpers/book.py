@@ -1,0 +1,105 @@
+"""Compile the book: generated pages, the full table of contents, then jupyter-book.
+
+The HTML is built in a scratch directory and swapped into `_build/html` only
+when the whole build has succeeded, so a failed build leaves the previous book.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import yaml
+
+from helpers.dataset import Dataset
+from helpers.dictionary import dictionary_markdown
+from helpers.pipeline.cache import write_atomic
+from helpers.project import Project
+
+SITES_CAPTION = "Sites"
+SYNTHETIC_BANNER = (
+    "SYNTHETIC DATA: every number, chart and excerpt in this build comes from generated data "
+    "(dataset '{name}'). None of it is a finding of the real study."
+)
+
+
+def write_generated_sources(project: Project, dataset: Dataset, site_pages: list[str]) -> None:
+    """Data dictionary, table of contents and configuration for this dataset."""
+    generated = project.generated
+    write_atomic(generated / "data_dictionary.md", dictionary_markdown(heading_level=3))
+    write_atomic(generated / "_toc.yml", yaml.safe_dump(_toc(project, site_pages), sort_keys=False))
+    write_atomic(generated / "_config.yml", yaml.safe_dump(_config(project, dataset), sort_keys=False))
+
+
+def _toc(project: Project, site_pages: list[str]) -> dict:
+    toc = yaml.safe_load((project.root / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc.get("parts", []):
+        if part.get("caption") == SITES_CAPTION:
+            part["chapters"] = [{"file": page} for page in site_pages]
+    toc["parts"] = [p for p in toc.get("parts", []) if p.get("chapters")]
+    return toc
+
+
+def _config(project: Project, dataset: Dataset) -> dict:
+    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
+    if dataset.metadata.synthetic:
+        theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
+        theme["announcement"] = SYNTHETIC_BANNER.format(name=dataset.metadata.name)
+    return config
+
+
+def _sources_digest(project: Project) -> str:
+    """Hash of everything the HTML is compiled from."""
+    digest = hashlib.sha256()
+    files = [project.root / "_config.yml", project.root / "_toc.yml"]
+    files += sorted(p for p in (project.root / "book").rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(project.root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_html(project: Project, out=print) -> int:
+    """Run jupyter-book (warnings are errors, references checked); 0 on success, 1 on failure."""
+    digest = _sources_digest(project)
+    html = project.build / "html"
+    stamp = project.cache / "book.sha256"
+    if html.joinpath("index.html").is_file() and stamp.is_file() and stamp.read_text() == digest:
+        out("Book sources unchanged: _build/html is up to date.")
+        return 0
+    work = project.cache / "sphinx"  # jupyter-book's own incremental state
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")), "build", str(project.root),
+        "--config", str(project.generated / "_config.yml"), "--toc", str(project.generated / "_toc.yml"),
+        "--path-output", str(work), "-W", "-n", "--keep-going", "-q",
+    ]
+    completed = subprocess.run(command, cwd=project.root, capture_output=True, text=True)
+    if completed.returncode != 0:
+        out("The book build failed; the previous book in _build/html is unchanged.\n")
+        out((completed.stdout + completed.stderr)[-6000:])
+        return 1
+    new = project.build / f".html-new-{uuid.uuid4().hex[:6]}"
+    shutil.copytree(work / "_build" / "html", new)
+    old = project.build / f".html-old-{uuid.uuid4().hex[:6]}"
+    if html.exists():
+        os.replace(html, old)
+    os.replace(new, html)
+    shutil.rmtree(old, ignore_errors=True)
+    write_atomic(stamp, digest)
+    out(f"Book written to {html.relative_to(project.root)}/index.html")
+    return 0
+
+
+def restore_interrupted_swap(project: Project) -> None:
+    """If a previous build was killed between its two renames, put the old book back."""
+    html = project.build / "html"
+    if html.exists() or not project.build.is_dir():
+        return
+    olds = sorted(project.build.glob(".html-old-*"))
+    if olds:
+        os.replace(olds[-1], html)

@@ -1,0 +1,1 @@
+"""Execution pipeline: plan notebook jobs, skip unchanged ones, run the rest in parallel."""

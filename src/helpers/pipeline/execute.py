@@ -1,0 +1,116 @@
+"""Execute notebook jobs with papermill, on a local process pool or a Dask cluster.
+
+A worker writes only into its job's staging directory; the caller moves the
+outputs into place once the job has succeeded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from helpers.pipeline.plan import Job
+
+
+@dataclass
+class JobResult:
+    name: str
+    status: str  # "ok" or "failed"
+    duration: float
+    stage: str  # staging directory holding notebook.ipynb and results/
+    error: dict | None = None  # cell, ename, evalue, traceback
+    started: float = field(default=0.0)
+
+
+def stage_dir(staging_root: Path, job: Job) -> Path:
+    return Path(staging_root) / job.name
+
+
+def execute_job(job: Job, root: str, staging_root: str) -> JobResult:
+    """Run one notebook into its staging directory; never raises for notebook errors."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    stage = stage_dir(Path(staging_root), job)
+    shutil.rmtree(stage, ignore_errors=True)
+    (stage / "results").mkdir(parents=True)
+    parameters = {**job.parameters, "results_dir": str(stage / "results")}
+    started = time.time()
+    error = None
+    try:
+        papermill.execute_notebook(
+            str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
+            parameters=parameters, cwd=root, kernel_name="python3",
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as err:
+        error = {"cell": err.exec_count, "source": err.source, "ename": err.ename,
+                 "evalue": err.evalue, "traceback": _plain(err.traceback)}
+    except Exception as err:  # kernel died, template missing, ...: still a job result, not a crash
+        error = {"cell": None, "source": "", "ename": type(err).__name__, "evalue": str(err), "traceback": ""}
+    if error is None:
+        fill_markdown_placeholders(stage / "notebook.ipynb", job.parameters)
+    duration = round(time.time() - started, 3)
+    return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
+
+
+def fill_markdown_placeholders(path: Path, parameters: dict) -> None:
+    """Replace {{name}} in markdown cells by the parameter's value (e.g. a site's title)."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for name, value in parameters.items():
+                cell.source = cell.source.replace("{{" + name + "}}", str(value))
+    nbformat.write(notebook, path)
+
+
+def _plain(traceback_lines) -> str:
+    """Traceback text without terminal colour codes."""
+    import re
+
+    text = "\n".join(traceback_lines or [])
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
+             scheduler: str | None, on_event) -> list[JobResult]:
+    """Run every job; `on_event(job, state, result)` reports progress. One failure stops nothing."""
+    if not jobs:
+        return []
+    if scheduler:
+        return _run_on_dask(jobs, root, staging_root, scheduler, on_event)
+    results = []
+    by_future = {}
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
+        for job in jobs:
+            by_future[pool.submit(execute_job, job, str(root), str(staging_root))] = job
+            on_event(job, "queued", None)
+        for future in as_completed(by_future):
+            job = by_future[future]
+            result = future.result()
+            on_event(job, result.status, result)
+            results.append(result)
+    return results
+
+
+def _run_on_dask(jobs, root, staging_root, address, on_event) -> list[JobResult]:
+    from distributed import Client, as_completed as dask_completed
+
+    results = []
+    with Client(address, timeout="30s") as client:
+        futures = {}
+        for job in jobs:
+            futures[client.submit(execute_job, job, str(root), str(staging_root), key=f"linkbook-{job.name}-{time.time_ns()}")] = job
+            on_event(job, "queued", None)
+        for future in dask_completed(list(futures)):
+            job = futures[future]
+            result = future.result()
+            on_event(job, result.status, result)
+            results.append(result)
+    return results

@@ -1,0 +1,65 @@
+"""Content hashes that decide whether a notebook job must run again.
+
+A job's key covers what can change its output: the template, its parameters,
+the data rows it reads (a site job hashes only its own site's rows), the
+helpers package source and the locked dependency versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+from helpers.dataset import Dataset
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return sha256_bytes(Path(path).read_bytes())
+
+
+def _tables_digest(tables: dict, metadata) -> str:
+    digest = hashlib.sha256(repr(sorted(vars(metadata).items())).encode())
+    for name in sorted(tables):
+        digest.update(name.encode())
+        digest.update(tables[name].to_csv(index=False, lineterminator="\n").encode())
+    return digest.hexdigest()
+
+
+def dataset_fingerprint(dataset: Dataset) -> str:
+    """Hash of every row of every table and of dataset.yml."""
+    return _tables_digest(dataset.tables, dataset.metadata)
+
+
+def site_fingerprint(dataset: Dataset, site_id: str) -> str:
+    """Hash of one site's rows plus the shared tables (codebook, CMOCs, theory)."""
+    site = dataset.for_site(site_id)
+    return _tables_digest(site.tables, site.metadata)
+
+
+@cache
+def package_fingerprint() -> str:
+    """Hash of the helpers package source (every .py file, by relative path)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def job_key(job, template_hash: str, environment_hash: str) -> str:
+    """The cache key of a job: same key, same output."""
+    payload = {
+        "template": template_hash,
+        "parameters": job.parameters,
+        "inputs": job.inputs,
+        "package": package_fingerprint(),
+        "environment": environment_hash,
+    }
+    return sha256_bytes(json.dumps(payload, sort_keys=True).encode())

@@ -1,0 +1,58 @@
+"""Turn notebooks/pipeline.yml and a dataset into concrete notebook jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from helpers.dataset import Dataset
+from helpers.pipeline.fingerprint import dataset_fingerprint, site_fingerprint
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook execution: a template, its parameters and the data it reads."""
+
+    name: str  # e.g. "overview" or "site-S3"
+    template: str  # file name under notebooks/
+    output: str  # path under book/generated/
+    parameters: dict
+    inputs: dict = field(default_factory=dict)  # label -> sha256 of the data read
+    site_id: str | None = None
+
+
+def read_pipeline(notebooks_dir: Path) -> list[dict]:
+    spec = yaml.safe_load((notebooks_dir / "pipeline.yml").read_text(encoding="utf-8"))
+    return spec["notebooks"]
+
+
+def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir: str,
+              sites: list[str] | None = None, extra_parameters: dict | None = None) -> list[Job]:
+    """Jobs for every pipeline entry; site entries expand to one job per site.
+
+    `sites` restricts the site jobs (dataset-wide jobs always run on all the data).
+    """
+    extra = extra_parameters or {}
+    data_hash = dataset_fingerprint(dataset)
+    chosen = dataset.site_ids if sites is None else [s for s in dataset.site_ids if s in set(sites)]
+    jobs = []
+    for entry in entries:
+        stem = Path(entry["template"]).stem
+        if entry["scope"] == "site":
+            for site_id in chosen:
+                jobs.append(Job(
+                    name=f"{stem}-{site_id}", template=entry["template"],
+                    output=entry["output"].format(site_id=site_id),
+                    parameters={"site_id": site_id, "data_dir": data_dir,
+                                "results_dir": f"{results_dir}/parts/{stem}-{site_id}", **extra},
+                    inputs={"site_rows": site_fingerprint(dataset, site_id)}, site_id=site_id,
+                ))
+        else:
+            jobs.append(Job(
+                name=stem, template=entry["template"], output=entry["output"],
+                parameters={"data_dir": data_dir, "results_dir": f"{results_dir}/parts/{stem}", **extra},
+                inputs={"dataset": data_hash},
+            ))
+    return jobs

@@ -1,0 +1,182 @@
+"""`linkbook run`: plan, skip what is unchanged, execute the rest, publish results atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.dataset import load_dataset
+from helpers.pipeline.cache import JobCache
+from helpers.pipeline.execute import JobResult, run_jobs
+from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
+from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
+from helpers.project import Project
+from helpers.provenance import environment_summary, git_state
+
+RESULT_FILES = ("outcomes.csv", "gp_contacts.csv", "coding_matrix.csv", "embeddedness.csv",
+                "cmoc_verdicts.csv", "network_metrics.csv")
+
+
+@dataclass
+class RunReport:
+    jobs: list[Job]
+    executed: list[JobResult] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.executed if r.status != "ok"]
+
+
+def environment_hash(project: Project) -> str:
+    lock = project.lock_file.read_bytes() if project.lock_file.is_file() else b""
+    return sha256_bytes(lock + sys.version.encode())
+
+
+def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", sites=None,
+                 workers: int | None = None, scheduler: str | None = None, force: bool = False,
+                 keep_going: bool = False, out=print) -> RunReport:
+    """Execute the notebooks whose inputs changed; raise InvalidDataset on bad data."""
+    dataset = load_dataset(project.root / data_dir)
+    jobs = plan_jobs(read_pipeline(project.notebooks), dataset, data_dir, results_dir, sites)
+    cache = JobCache(project.cache)
+    env_hash = environment_hash(project)
+    templates = {j.template: sha256_file(project.notebooks / j.template) for j in jobs}
+    keys = {j.name: job_key(j, templates[j.template], env_hash) for j in jobs}
+
+    report = RunReport(jobs)
+    todo = []
+    for job in jobs:
+        if not force and cache.is_fresh(job.name, keys[job.name], project.generated / job.output):
+            report.reused.append(job.name)
+        else:
+            todo.append(job)
+    out(f"{len(jobs)} notebook job(s): {len(report.reused)} unchanged, {len(todo)} to run")
+
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    staging_root = project.cache / "staging" / run_id
+    _remove_stale_staging(project.cache / "staging")
+    for job in todo:  # a record must never outlive the outputs it vouches for
+        cache._path(job.name).unlink(missing_ok=True)
+
+    progress = _Progress(len(todo), out)
+    results = run_jobs(todo, project.root, staging_root, workers or os.cpu_count() or 1, scheduler, progress)
+    report.executed = results
+    by_name = {j.name: j for j in jobs}
+    for result in results:
+        job = by_name[result.name]
+        if result.status == "ok":
+            _promote(project, job, result)
+            cache.store(job.name, {"key": keys[job.name], **_job_record(job, result)})
+        else:
+            _report_failure(project, job, result, out)
+    shutil.rmtree(staging_root, ignore_errors=True)
+
+    if report.failed and not keep_going:
+        out(f"{len(report.failed)} notebook(s) failed; results/ was left as it was.")
+        return report
+    _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir)
+    out(f"Results written to {results_dir}/ ({len(results)} executed, {len(report.reused)} reused)")
+    return report
+
+
+class _Progress:
+    """One line per job state change: the display works in a terminal and in CI logs."""
+
+    def __init__(self, total: int, out):
+        self.total, self.done, self.out = total, 0, out
+
+    def __call__(self, job: Job, state: str, result: JobResult | None):
+        if state == "queued":
+            self.out(f"  queued   {job.name}")
+            return
+        self.done += 1
+        mark = "ok    " if state == "ok" else "FAILED"
+        self.out(f"  [{self.done}/{self.total}] {mark} {job.name} ({result.duration:.1f} s)")
+
+
+def _remove_stale_staging(staging: Path) -> None:
+    if staging.is_dir():
+        for old in staging.iterdir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move `new` to `target`, replacing it; the old copy is removed only afterwards."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:6]}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _promote(project: Project, job: Job, result: JobResult) -> None:
+    stage = Path(result.stage)
+    output = project.generated / job.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(stage / "notebook.ipynb", output)
+    _replace_dir(stage / "results", project.cache / "parts" / job.name)
+
+
+def _job_record(job: Job, result: JobResult) -> dict:
+    return {
+        "name": job.name, "template": f"notebooks/{job.template}", "parameters": job.parameters,
+        "inputs": job.inputs, "output": f"book/generated/{job.output}", "status": result.status,
+        "duration_s": result.duration, "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(result.started)),
+        "error": result.error,
+    }
+
+
+def _report_failure(project: Project, job: Job, result: JobResult, out) -> None:
+    error = result.error or {}
+    folder = project.cache / "failures"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / f"{job.name}.txt"
+    text = (f"Notebook job {job.name} (notebooks/{job.template}) failed in cell {error.get('cell')}\n"
+            f"{error.get('ename')}: {error.get('evalue')}\n\nCell source:\n{error.get('source')}\n\n"
+            f"Traceback:\n{error.get('traceback')}\n")
+    log.write_text(text, encoding="utf-8")
+    failed_nb = Path(result.stage) / "notebook.ipynb"
+    if failed_nb.is_file():
+        shutil.copy(failed_nb, folder / f"{job.name}.ipynb")
+    out("\n" + text + f"Saved to {log.relative_to(project.root)} (executed notebook beside it)\n")
+
+
+def _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir) -> None:
+    """Combine every job's result parts into results/ and swap it into place atomically."""
+    target = project.root / results_dir
+    new = target.with_name(f".{target.name}.new-{uuid.uuid4().hex[:6]}")
+    new.mkdir(parents=True)
+    failed = {r.name for r in report.failed}
+    for file in RESULT_FILES:
+        parts = [project.cache / "parts" / j.name / file for j in jobs if j.name not in failed]
+        frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts if p.is_file()]
+        if frames:
+            pd.concat(frames, ignore_index=True).to_csv(new / file, index=False, lineterminator="\n")
+    executed = {r.name: r for r in report.executed}
+    manifest = {
+        "dataset": {"name": dataset.metadata.name, "path": data_dir, "synthetic": dataset.metadata.synthetic},
+        "git": git_state(project.root),
+        "environment": environment_summary(),
+        "jobs": [],
+    }
+    for job in jobs:
+        record = cache.lookup(job.name) if job.name not in failed else None
+        if record is None:
+            result = executed[job.name]
+            record = _job_record(job, result)
+        record = {k: v for k, v in record.items() if k != "key"}
+        record["reused"] = job.name in report.reused
+        manifest["jobs"].append(record)
+    (new / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _replace_dir(new, target)
+
