@@ -1,0 +1,96 @@
+"""The planted effects, written to truth.json for tests and reviewers.
+
+Analysis code must never read this file: it records what the generator put
+in, so that tests can check the analysis finds it.
+"""
+
+from __future__ import annotations
+
+from helpers.synth import design as D
+from helpers.synth.measures import gp_rate
+
+
+def _str_keys(mapping: dict) -> dict:
+    return {str(k): v for k, v in mapping.items()}
+
+
+def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[dict]) -> dict:
+    site_ids = [s.site_id for s in sites]
+    counts = {
+        "sites": len(sites),
+        "link_workers": len(sites),
+        "professionals": sum(p.group != "patient" for s in sites for p in s.people),
+        "patients": attrition["n_patients"],
+        "followed_up": attrition["n_followed_up"],
+    }
+    tally = {c[0]: {stance: 0 for stance in D.STANCES} for c in D.CMOCS}
+    cited_at = {c[0]: [] for c in D.CMOCS}
+    for row in evidence:
+        tally[row["cmoc_id"]][row["stance"]] += 1
+        site = row["segment_id"].split("-")[0]
+        if not cited_at[row["cmoc_id"]] or cited_at[row["cmoc_id"]][-1] != site:
+            cited_at[row["cmoc_id"]].append(site)
+    without = {c: [s for s in site_ids if s not in cited_at[c]] for c in cited_at}
+    return {
+        "seed": seed,
+        "n_sites": len(sites),
+        "counts": counts,
+        "sites": site_facts,
+        "embeddedness": {
+            "note": "planted per site, never a column; read it from coded segments",
+            "by_site": {s.site_id: s.level for s in sites},
+            "score": D.LEVEL_SCORE,
+            "classification_thresholds": [-1 / 3, 1 / 3],
+            "planted_share": D.EMBEDDEDNESS_PLANTED_SHARE,
+            "rest_split": D.EMBEDDEDNESS_REST,
+            "segments_per_site": list(D.EMBEDDEDNESS_SEGMENTS),
+        },
+        "wellbeing": {
+            "model": "item = baseline_mean + imd shift + loading * latent + normal noise, rounded and clipped to 0-10;"
+                     " latent ~ N(0, 1) per patient, plus N(0, latent_change_sd) at wave 2; rounding and"
+                     " clipping shrink the realised changes a little (most where the planted change is largest)",
+            "uk_means": D.UK_MEANS,
+            **D.ONS,
+        },
+        "gse": {
+            "model": "item = item_baseline_mean + loading * g + noise, rounded and clipped to 1-4; "
+                     "g correlates with the well-being latent",
+            **D.GSE,
+            "total_change_by_level": {k: round(10 * v, 4) for k, v in D.GSE["item_change_by_level"].items()},
+        },
+        "missing_answers": D.MISSING,
+        "attrition": attrition,
+        "gp_contacts": {
+            "monthly_rate_by_month_from_referral": {str(k): gp_rate(k) for k in range(-12, 13) if k != 0},
+            **{k: (_str_keys(v) if isinstance(v, dict) else v) for k, v in D.GP.items()},
+            "rising_sites": [s.site_id for s in sites if s.rising_gp],
+            "site_after_multiplier": {s: f["gp_after_multiplier"] for s, f in site_facts.items()},
+            "site_baseline_multiplier": {s: f["gp_baseline_multiplier"] for s, f in site_facts.items()},
+            "regression_to_the_mean": "contacts climb in the four months before referral, so a naive 6-month "
+                                      "before/after comparison overstates the fall; the long-run after rate is "
+                                      "only a little below the stable baseline",
+            "extract": [D.GP_EXTRACT_START.isoformat(), D.GP_EXTRACT_END.isoformat()],
+        },
+        "holding": {"rate_by_imd_quintile": _str_keys(D.HOLDING_RATE_BY_IMD),
+                    "function_shares": D.HOLDING_FUNCTIONS,
+                    "note": "probability that a segment carries a holding code"},
+        "anchor_point": {"rate_by_speaker": D.ANCHOR_RATE, "part_shares": D.ANCHOR_PARTS},
+        "job_satisfaction": {"rate_in_link_worker_segments_by_level": D.JOB_SATISFACTION_RATE_BY_LEVEL},
+        "observations": D.OBSERVATION,
+        "network": {
+            "bridge": "the link worker is the only regular path between the practice side and the voluntary side",
+            "practice_side": "health professionals, general_practice and primary_care_network organisations",
+            "voluntary_side": "voluntary-sector participants and vcse organisations",
+            **D.NETWORK,
+        },
+        "cmocs": {
+            "designed_pattern": {c[0]: c[-1] for c in D.CMOCS},
+            "stance_probabilities": D.STANCE_PROBABILITIES,
+            "relevant_codes": {c[0]: list(c[6]) for c in D.CMOCS},
+            "evidence_per_site": list(D.EVIDENCE_PER_SITE),
+            "sparse_cmoc": D.SPARSE_CMOC,
+            "sparse_rule": "evidence only at sites whose GP contacts rise or whose number is a multiple of 3",
+            "stance_counts": tally,
+            "without_evidence_at": {c: s for c, s in without.items() if s},
+        },
+    }
