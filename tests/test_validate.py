@@ -97,7 +97,7 @@ def extra_field(d):
 # (id, mutation, file, column, words of the rule)
 DEFECTS = [
     ("missing file", remove_file("codings.csv"), "codings.csv", None, "file is missing"),
-    ("missing column", edit("participants", lambda f, d: f.drop(columns="group", inplace=True)),
+    ("missing column", edit("participants", lambda f, d: f.pop("group")),
      "participants.csv", "group", "column is missing"),
     ("empty file", lambda d: (d / "sites.csv").write_bytes(b""), "sites.csv", None, "file is empty"),
     ("not UTF-8", not_utf8, "segments.csv", "text", "not UTF-8"),
@@ -186,7 +186,7 @@ def test_problem_names_the_line_of_the_file(dataset_copy, capsys):
     frame.loc[4, "ons_anxious"] = "12"  # data row 5 is line 6 of the file
     write(dataset_copy, "questionnaires", frame)
     main(["validate", "--data", str(dataset_copy)])
-    assert "questionnaires.csv, line 6, column ons_anxious: must be between 0 and 10 (found 12)" in capsys.readouterr().out
+    assert "questionnaires.csv, line 6, column ons_anxious: must be between 0 and 10 (found '12')" in capsys.readouterr().out
 
 
 def test_embedded_dataset_is_valid_and_summarised(capsys):

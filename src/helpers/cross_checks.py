@@ -196,51 +196,48 @@ def _site_of(t) -> dict:
 
 @check("participants", "organisations", "connections")
 def connection_ends_in_site(t, **_):
-    site_of = _site_of(t)
+    site_of = pd.Series(_site_of(t), dtype=object)
+    links = t["connections"]
     problems = []
-    for line, row in t["connections"].iterrows():
-        for end in ("source_id", "target_id"):
-            ident = row[end]
-            if pd.isna(ident) or pd.isna(row["site_id"]):
-                continue
-            if ident not in site_of:
-                problems.append(Problem("connections.csv", int(line), end,
-                                        "is neither a participant_id nor an org_id", ident))
-            elif site_of[ident] != row["site_id"]:
-                problems.append(Problem("connections.csv", int(line), end,
-                                        f"belongs to site {site_of[ident]}, not to the connection's site {row['site_id']}",
-                                        ident))
+    for end in ("source_id", "target_id"):
+        ident = links[end]
+        home = ident.map(site_of)
+        unknown = ident.notna() & home.isna()
+        problems += _rows_where(links, "connections.csv", end, unknown, "is neither a participant_id nor an org_id")
+        elsewhere = home.notna() & links["site_id"].notna() & (home != links["site_id"])
+        for line in links.index[elsewhere.fillna(False).astype(bool)]:
+            problems.append(Problem("connections.csv", int(line), end,
+                                    f"belongs to site {home[line]}, not to the connection's site "
+                                    f"{links.at[line, 'site_id']}", ident[line]))
     return problems
 
 
 @check("participants", "interviews", "segments")
 def segments_match_their_interview(t, **_):
+    segs = t["segments"]
     interviews = t["interviews"].drop_duplicates("interview_id").set_index("interview_id")
     people = t["participants"].drop_duplicates("participant_id").set_index("participant_id")
-    problems = []
-    for line, seg in t["segments"].iterrows():
-        def problem(column, rule, value):
-            problems.append(Problem("segments.csv", int(line), column, rule, value))
-
-        pid, iid = seg["participant_id"], seg["interview_id"]
-        if pd.notna(pid):
-            if pid not in people.index:
-                problem("participant_id", "participant does not exist in participants.csv", pid)
-            elif pd.notna(seg["site_id"]) and people.at[pid, "site_id"] != seg["site_id"]:
-                problem("participant_id", f"participant belongs to site {people.at[pid, 'site_id']}, "
-                                          f"not to the segment's site {seg['site_id']}", pid)
-        if seg["source"] == "interview" and pd.isna(iid):
-            problem("interview_id", "an interview segment needs an interview_id", None)
-        if pd.isna(iid):
-            continue
-        if iid not in interviews.index:
-            problem("interview_id", "interview does not exist in interviews.csv", iid)
-            continue
-        interview = interviews.loc[iid]
-        if pd.notna(pid) and interview["participant_id"] != pid:
-            problem("participant_id", f"interview {iid} is with {interview['participant_id']}, not this participant", pid)
-        if pd.notna(seg["wave"]) and pd.notna(interview["wave"]) and seg["wave"] != interview["wave"]:
-            problem("wave", f"interview {iid} is wave {interview['wave']}", int(seg["wave"]))
+    pid, iid = segs["participant_id"], segs["interview_id"]
+    home = pid.map(people["site_id"])
+    with_pid = iid.map(interviews["participant_id"])
+    with_wave = iid.map(interviews["wave"])
+    problems = _rows_where(segs, "segments.csv", "participant_id", pid.notna() & home.isna(),
+                           "participant does not exist in participants.csv")
+    elsewhere = home.notna() & segs["site_id"].notna() & (home != segs["site_id"])
+    problems += [Problem("segments.csv", int(line), "participant_id",
+                         f"participant belongs to site {home[line]}, not to the segment's site {segs.at[line, 'site_id']}",
+                         pid[line]) for line in segs.index[elsewhere.fillna(False).astype(bool)]]
+    problems += _rows_where(segs, "segments.csv", "interview_id", (segs["source"] == "interview") & iid.isna(),
+                            "an interview segment needs an interview_id")
+    problems += _rows_where(segs, "segments.csv", "interview_id", iid.notna() & with_pid.isna(),
+                            "interview does not exist in interviews.csv")
+    other = pid.notna() & with_pid.notna() & (with_pid != pid)
+    problems += [Problem("segments.csv", int(line), "participant_id",
+                         f"interview {iid[line]} is with {with_pid[line]}, not this participant", pid[line])
+                 for line in segs.index[other.fillna(False).astype(bool)]]
+    wrong_wave = segs["wave"].notna() & with_wave.notna() & (segs["wave"] != with_wave)
+    problems += [Problem("segments.csv", int(line), "wave", f"interview {iid[line]} is wave {with_wave[line]}",
+                         int(segs.at[line, "wave"])) for line in segs.index[wrong_wave.fillna(False).astype(bool)]]
     return problems
 
 

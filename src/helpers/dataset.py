@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from helpers.contract import TABLES, Table
 from helpers.cross_checks import run_cross_checks
@@ -20,12 +21,10 @@ from helpers.csv_reader import read_text_table
 from helpers.metadata import FILE as METADATA_FILE, Metadata, read_metadata
 from helpers.parsing import parse_table
 from helpers.problems import InvalidDataset, Problem
-from helpers.schemas import schema_for
 
 _PANDERA_RULES = {
     "not_nullable": "required value is blank",
     "field_uniqueness": "value must be unique but appears more than once",
-    "multiple_fields_uniqueness": "combination of {key} appears more than once",
 }
 
 
@@ -70,19 +69,33 @@ class Dataset:
 
 
 def _schema_problems(frame: pd.DataFrame, table: Table) -> list[Problem]:
+    import pandera.pandas as pa  # imported here: loading a validated snapshot does not need it
+
+    from helpers.schemas import schema_for
+
     try:
         schema_for(table.name).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        return [_from_failure(row, table) for row in err.failure_cases.itertuples(index=False)]
+        cases = err.failure_cases
+        composite = cases["check"] == "multiple_fields_uniqueness"
+        problems = [_from_failure(row, table) for row in cases[~composite].itertuples(index=False)]
+        return problems + _duplicate_keys(frame, table, cases.loc[composite, "index"])
     return []
 
 
+def _duplicate_keys(frame: pd.DataFrame, table: Table, lines) -> list[Problem]:
+    """One problem per row whose key columns together repeat another row's."""
+    rule = f"combination of {', '.join(table.key)} appears more than once"
+    return [Problem(table.file, int(line), ", ".join(table.key), rule,
+                    ", ".join(str(frame.at[line, c]) for c in table.key))
+            for line in sorted(set(lines.dropna().astype(int)))]
+
+
 def _from_failure(case, table: Table) -> Problem:
-    rule = _PANDERA_RULES.get(case.check, case.check).format(key=", ".join(table.key))
+    rule = _PANDERA_RULES.get(case.check, case.check)
     line = None if pd.isna(case.index) else int(case.index)
-    column = case.column if isinstance(case.column, str) else ", ".join(table.key)
     value = None if pd.isna(case.failure_case) else case.failure_case
-    return Problem(table.file, line, column, rule, value)
+    return Problem(table.file, line, case.column, rule, value)
 
 
 def validate_dataset(path, today: dt.date | None = None) -> tuple[Dataset | None, list[Problem]]:
@@ -112,11 +125,50 @@ def validate_dataset(path, today: dt.date | None = None) -> tuple[Dataset | None
 
 
 def load_dataset(path) -> Dataset:
-    """The validated dataset at `path`; raises InvalidDataset listing every problem."""
+    """The validated dataset at `path`; raises InvalidDataset listing every problem.
+
+    Inside a project, a validated copy is kept in .linkbook-cache/validated/,
+    keyed by the bytes of every data file, the helpers source and today's date,
+    so the notebooks of one run validate the data once, not once each.
+    """
+    path = Path(path)
+    snapshot = _snapshot_path(path)
+    if snapshot is not None and snapshot.is_file():
+        with snapshot.open("rb") as handle:
+            return replace(pickle.load(handle), path=path)
     dataset, problems = validate_dataset(path)
     if problems:
         raise InvalidDataset(path, problems)
+    if snapshot is not None:
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        tmp = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, snapshot)
+        _prune_snapshots(snapshot.parent, keep=16)
     return dataset
+
+
+def _prune_snapshots(folder: Path, keep: int) -> None:
+    snapshots = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in snapshots[keep:]:
+        old.unlink(missing_ok=True)
+
+
+def _snapshot_path(path: Path) -> Path | None:
+    from helpers.pipeline.fingerprint import package_fingerprint
+    from helpers.project import Project
+
+    try:
+        project = Project.find()
+    except FileNotFoundError:
+        return None
+    if not path.is_dir():
+        return None
+    digest = hashlib.sha256(f"{package_fingerprint()} {dt.date.today()}".encode())
+    for name, value in sorted(file_hashes(path).items()):
+        digest.update(f"{name} {value}".encode())
+    return project.cache / "validated" / f"{digest.hexdigest()}.pickle"
 
 
 def file_hashes(path) -> dict[str, str]:

@@ -6,8 +6,10 @@ outputs into place once the job has succeeded.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -42,11 +44,12 @@ def execute_job(job: Job, root: str, staging_root: str) -> JobResult:
     started = time.time()
     error = None
     try:
-        papermill.execute_notebook(
-            str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
-            parameters=parameters, cwd=root, kernel_name="python3",
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-        )
+        with _stderr_to(stage / "kernel.log"):  # the kernel's own chatter, kept out of the progress display
+            papermill.execute_notebook(
+                str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
+                parameters=parameters, cwd=root, kernel_name="python3",
+                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            )
     except PapermillExecutionError as err:
         error = {"cell": err.exec_count, "source": err.source, "ename": err.ename,
                  "evalue": err.evalue, "traceback": _plain(err.traceback)}
@@ -56,6 +59,19 @@ def execute_job(job: Job, root: str, staging_root: str) -> JobResult:
         fill_markdown_placeholders(stage / "notebook.ipynb", job.parameters)
     duration = round(time.time() - started, 3)
     return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
+
+
+@contextmanager
+def _stderr_to(path: Path):
+    """Redirect file descriptor 2 (inherited by the kernel process) to a file."""
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def fill_markdown_placeholders(path: Path, parameters: dict) -> None:
