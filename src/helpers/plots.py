@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")  # figures are rendered to files and notebooks, never to a screen
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from helpers.scoring import LOWER_IS_BETTER, MEASURE_LABELS, MEASURES  # noqa: E402
+from helpers.scoring import LOWER_IS_BETTER, MEASURES
 
 PALETTE = sns.color_palette("colorblind")
 BAND_SHADES = ("#f2f2f2", "#ffffff")
@@ -23,13 +19,23 @@ def setup() -> None:
     plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold"})
 
 
+SHORT_LABELS = {
+    "ons_life_satisfaction": "Life satisfaction (0-10)",
+    "ons_worthwhile": "Things done are worthwhile (0-10)",
+    "ons_happy": "Happiness yesterday (0-10)",
+    "ons_anxious": "Anxiety yesterday (0-10)",
+    "gse_total": "General self-efficacy (10-40)",
+}
+
+
 def paired_plot(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame):
     """One panel per measure: a line per patient from wave 1 to wave 2, the mean in bold.
 
     ONS panels shade the ONS bands and mark the UK mean; the anxiety axis is
     reversed so that up means better on every panel.
     """
-    fig, axes = plt.subplots(1, len(MEASURES), figsize=(13, 3.8), sharey=False)
+    fig, grid = plt.subplots(2, 3, figsize=(11, 7.2))
+    axes = grid.ravel()
     for ax, measure in zip(axes, MEASURES):
         wide = (scores[scores["measure"] == measure]
                 .pivot(index="participant_id", columns="wave", values="value")
@@ -39,24 +45,36 @@ def paired_plot(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame):
         if not is_gse:
             for i, band in enumerate(bands[bands["item"] == measure].itertuples()):
                 ax.axhspan(band.lower - 0.5, band.upper + 0.5, color=BAND_SHADES[i % 2], zorder=0)
-                ax.text(1.55, (band.lower + band.upper) / 2, band.band, fontsize=7, va="center", color="#555555")
+                ax.text(2.08, (band.lower + band.upper) / 2, band.band, fontsize=8, va="center", color="#555555")
             if measure in uk_means:
-                ax.axhline(uk_means[measure], color=PALETTE[3], linestyle="--", linewidth=1.2, label="UK mean")
-        for values in wide.to_numpy():
-            ax.plot([1, 2], values, color="#9a9a9a", alpha=0.6, linewidth=0.8, marker="o", markersize=2.5)
+                ax.axhline(uk_means[measure], color=PALETTE[3], linestyle="--", linewidth=1.4, label="UK mean")
+        jitter = np.linspace(-0.03, 0.03, len(wide)) if len(wide) > 1 else np.zeros(len(wide))
+        for offset, values in zip(jitter, wide.to_numpy()):
+            ax.plot([1 + offset, 2 + offset], values, color="#8c8c8c", alpha=0.7, linewidth=0.9,
+                    marker="o", markersize=3, label="one patient" if offset == jitter[0] else None)
         if len(wide):
-            ax.plot([1, 2], wide.mean().to_numpy(), color=PALETTE[0], linewidth=3, marker="o", label="mean")
-        ax.set_xlim(0.8, 1.75 if not is_gse else 2.2)
-        ax.set_xticks([1, 2], ["wave 1", "wave 2"])
+            ax.plot([1, 2], wide.mean().to_numpy(), color=PALETTE[0], linewidth=3.2, marker="o",
+                    markersize=7, label="mean", zorder=5)
+        ax.set_xlim(0.8, 2.45)
+        ax.set_xticks([1, 2], ["wave 1", "wave 2\n(9-12 months)"])
         ax.set_ylim(low - 0.5, high + 0.5)
-        title = MEASURE_LABELS[measure]
+        ax.grid(axis="x", visible=False)
+        title = SHORT_LABELS[measure]
         if measure in LOWER_IS_BETTER:
             ax.invert_yaxis()
-            title += "\n(lower is better: axis reversed)"
-        ax.set_title(f"{title}\n{len(wide)} patients with both waves", fontsize=9)
-    handles, labels = axes[0].get_legend_handles_labels()
+            title += "\nlower is better: axis reversed"
+        ax.set_title(f"{title}\n{len(wide)} patients with both waves", fontsize=10)
+    legend_ax = axes[-1]
+    legend_ax.axis("off")
+    handles, labels = [], []
+    for ax in axes[:-1]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
     if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, -0.06))
+        legend_ax.legend(handles, labels, loc="center", frameon=False, fontsize=10,
+                         title="Up is better on every panel", title_fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -52,15 +52,14 @@ def participants_by_role(participants: pd.DataFrame) -> pd.DataFrame:
     """Count of participants by group and role."""
     counts = participants.groupby(["group", "role"]).size().rename("participants").reset_index()
     counts["group"] = counts["group"].map(GROUP_LABELS)
-    return counts.sort_values(["group", "role"]).reset_index(drop=True)
+    return counts.sort_values(["group", "role"]).set_index(["group", "role"])
 
 
 def follow_up(site: Dataset) -> pd.Series:
-    """Patients interviewed at wave 1, at wave 2, and the completion share."""
+    """Patients interviewed at wave 1 and at wave 2 (whole numbers)."""
     patients = set(site.patients["participant_id"])
     interviews = site.interviews[site.interviews["participant_id"].isin(patients)]
     wave1 = interviews.loc[interviews["wave"] == 1, "participant_id"].nunique()
     wave2 = interviews.loc[interviews["wave"] == 2, "participant_id"].nunique()
     return pd.Series({"patients": len(patients), "interviewed at wave 1": wave1,
-                      "followed up at wave 2": wave2,
-                      "completion": wave2 / wave1 if wave1 else float("nan")})
+                      "followed up at wave 2": wave2}, dtype="int64")

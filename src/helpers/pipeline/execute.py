@@ -56,7 +56,7 @@ def execute_job(job: Job, root: str, staging_root: str) -> JobResult:
     except Exception as err:  # kernel died, template missing, ...: still a job result, not a crash
         error = {"cell": None, "source": "", "ename": type(err).__name__, "evalue": str(err), "traceback": ""}
     if error is None:
-        fill_markdown_placeholders(stage / "notebook.ipynb", job.parameters)
+        finish_notebook(stage / "notebook.ipynb", job.parameters)
     duration = round(time.time() - started, 3)
     return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
 
@@ -74,12 +74,16 @@ def _stderr_to(path: Path):
             os.close(saved)
 
 
-def fill_markdown_placeholders(path: Path, parameters: dict) -> None:
-    """Replace {{name}} in markdown cells by the parameter's value (e.g. a site's title)."""
+def finish_notebook(path: Path, parameters: dict) -> None:
+    """Replace {{name}} in markdown cells by the parameter's value (e.g. a site's title),
+    and keep papermill's injected parameter cell out of the rendered page."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
         if cell.cell_type == "markdown":
             for name, value in parameters.items():
                 cell.source = cell.source.replace("{{" + name + "}}", str(value))
