@@ -1,0 +1,40 @@
+"""A throw-away copy of the project for tests that run the real pipeline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import EMBEDDED, ROOT
+
+PROJECT_FILES = ("_config.yml", "_toc.yml", "requirements.lock")
+
+
+def make_project(target: Path, dataset: Path = EMBEDDED) -> Path:
+    """Copy the templates, chapters and configuration, plus a dataset under data/synthetic."""
+    for name in PROJECT_FILES:
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "notebooks", target / "notebooks")
+    shutil.copytree(ROOT / "book", target / "book", ignore=shutil.ignore_patterns("generated"))
+    shutil.copytree(dataset, target / "data" / "synthetic", ignore=shutil.ignore_patterns("truth.json"))
+    return target
+
+
+def linkbook(project: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "helpers", *args], cwd=project, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def manifest(project: Path) -> dict:
+    return json.loads((project / "results" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def executed_jobs(project: Path) -> set[str]:
+    return {job["name"] for job in manifest(project)["jobs"] if not job["reused"]}
+
+
+def results_bytes(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((project / "results").glob("*.csv"))}

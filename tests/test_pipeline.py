@@ -1,0 +1,153 @@
+"""The execution pipeline end to end: cache, failures, Dask, and a run killed with SIGKILL.
+
+These tests run the real notebook templates on small synthetic datasets in a
+throw-away copy of the project.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from helpers.synth import write_dataset
+from pipeline_support import executed_jobs, linkbook, make_project, manifest, results_bytes
+
+from conftest import ROOT
+
+
+def dataset_jobs() -> set[str]:
+    spec = yaml.safe_load((ROOT / "notebooks" / "pipeline.yml").read_text())
+    return {entry["template"].removesuffix(".ipynb") for entry in spec["notebooks"] if entry["scope"] == "dataset"}
+
+
+@pytest.fixture(scope="module")
+def small_dataset(tmp_path_factory):
+    return write_dataset(tmp_path_factory.mktemp("data3"), n_sites=3, seed=11)
+
+
+@pytest.fixture(scope="module")
+def ran_once(tmp_path_factory, small_dataset):
+    """A project on the 3-site dataset after one complete run."""
+    project = make_project(tmp_path_factory.mktemp("project"), small_dataset)
+    completed = linkbook(project, "run", "--jobs", "2")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return project
+
+
+def test_first_run_executes_every_job_and_writes_the_results(ran_once):
+    jobs = manifest(ran_once)["jobs"]
+    assert {j["name"] for j in jobs} == {"site-S1", "site-S2", "site-S3"} | dataset_jobs()
+    assert all(j["status"] == "ok" and not j["reused"] for j in jobs)
+    outcomes = pd.read_csv(ran_once / "results" / "outcomes.csv")
+    assert set(outcomes["site_id"]) >= {"S1", "S2", "S3"}
+    for job in jobs:
+        assert (ran_once / job["output"]).is_file()
+
+
+def test_second_run_executes_nothing(ran_once):
+    before = results_bytes(ran_once)
+    completed = linkbook(ran_once, "run")
+    assert completed.returncode == 0
+    assert "0 to run" in completed.stdout
+    assert executed_jobs(ran_once) == set()
+    assert results_bytes(ran_once) == before
+
+
+def test_changing_one_questionnaire_row_reruns_that_site_and_the_synthesis(ran_once):
+    path = ran_once / "data" / "synthetic" / "questionnaires.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = table.index[table["participant_id"].str.startswith("S2-")][0]
+    table.loc[row, "ons_happy"] = str((int(table.loc[row, "ons_happy"] or 5) + 1) % 11)
+    table.to_csv(path, index=False, lineterminator="\n")
+    completed = linkbook(ran_once, "run")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert executed_jobs(ran_once) == {"site-S2"} | dataset_jobs()
+
+
+def test_a_broken_template_reports_the_failing_cell_and_the_other_sites_finish(tmp_path, small_dataset):
+    project = make_project(tmp_path, small_dataset)
+    template = project / "notebooks" / "site.ipynb"
+    notebook = nbformat.read(template, as_version=4)
+    notebook.cells.insert(4, nbformat.v4.new_code_cell('if site_id == "S2":\n    raise ValueError("planted failure")'))
+    nbformat.write(notebook, template)
+
+    completed = linkbook(project, "run", "--jobs", "2")
+    assert completed.returncode == 1
+    out = completed.stdout
+    assert "site-S2" in out and "ValueError: planted failure" in out and "failed in cell" in out
+    assert "Traceback" in (project / ".linkbook-cache" / "failures" / "site-S2.txt").read_text()
+    assert (project / "book" / "generated" / "sites" / "S1.ipynb").is_file()
+    assert (project / "book" / "generated" / "sites" / "S3.ipynb").is_file()
+    assert not (project / "book" / "generated" / "sites" / "S2.ipynb").exists()
+    assert not (project / "results").exists()  # nothing published from a failed run
+
+
+def test_dask_cluster_gives_byte_identical_results_to_the_local_pool(tmp_path, small_dataset):
+    distributed = pytest.importorskip("distributed")
+    (tmp_path / "local").mkdir()
+    (tmp_path / "dask").mkdir()
+    local = make_project(tmp_path / "local", small_dataset)
+    remote = make_project(tmp_path / "dask", small_dataset)
+    assert linkbook(local, "run", "--jobs", "2").returncode == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        completed = linkbook(remote, "run", "--scheduler", cluster.scheduler_address)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert results_bytes(local) == results_bytes(remote)
+    assert len(results_bytes(local)) >= 2
+
+
+def test_a_run_killed_with_sigkill_leaves_results_usable_and_the_next_run_completes(tmp_path, small_dataset):
+    project = make_project(tmp_path, small_dataset)
+    assert linkbook(project, "run").returncode == 0
+    published = results_bytes(project)
+
+    process = subprocess.Popen([sys.executable, "-m", "helpers", "run", "--force"], cwd=project,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    staging = project / ".linkbook-cache" / "staging"
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(staging.glob("*/*/notebook.ipynb")):
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    try:
+        assert results_bytes(project) == published
+        json.loads((project / "results" / "manifest.json").read_text())
+        for record in (project / ".linkbook-cache" / "jobs").glob("*.json"):
+            json.loads(record.read_text())
+
+        completed = linkbook(project, "run")
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert results_bytes(project) == published  # same inputs, same bytes
+    finally:
+        if _alive_group(process.pid):  # pool workers orphaned by the kill
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _alive_group(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_invalid_data_stops_before_running_anything(tmp_path, small_dataset):
+    project = make_project(tmp_path, small_dataset)
+    path = project / "data" / "synthetic" / "sites.csv"
+    sites = pd.read_csv(path, dtype=str, keep_default_na=False)
+    sites.loc[0, "rurality"] = "metropolis"
+    sites.to_csv(path, index=False, lineterminator="\n")
+    completed = linkbook(project, "run")
+    assert completed.returncode == 2
+    assert "sites.csv" in completed.stdout and "Traceback" not in completed.stdout + completed.stderr
+    assert not (project / "book" / "generated").exists()
