@@ -112,3 +112,38 @@ def time_use_plot(time_use: pd.DataFrame):
     ax.set_xlim(0, max(shares.max() * 1.2, 10))
     fig.tight_layout()
     return fig
+
+
+def forest_plot(outcomes: pd.DataFrame):
+    """Mean change (wave 2 minus wave 1) with its 95% CI, one panel per measure, one row per site.
+
+    Sites with too few pairs for an interval show a hollow point. The pooled row
+    ("ALL") is drawn as a diamond. An arrow under each panel points to "better".
+    """
+    sites = [s for s in outcomes["site_id"].unique() if s != "ALL"] + ["ALL"]
+    fig, grid = plt.subplots(2, 3, figsize=(11, 2.2 + 0.55 * len(sites) * 2), sharey=True)
+    axes = grid.ravel()
+    for ax, measure in zip(axes, MEASURES):
+        rows = outcomes[outcomes["measure"] == measure].set_index("site_id").reindex(sites)
+        y = np.arange(len(sites))[::-1]
+        for yi, (site, r) in zip(y, rows.iterrows()):
+            pooled = site == "ALL"
+            colour = PALETTE[1] if pooled else PALETTE[0]
+            if pd.notna(r["ci95_low"]):
+                ax.plot([r["ci95_low"], r["ci95_high"]], [yi, yi], color=colour, linewidth=2)
+                ax.plot(r["mean_diff"], yi, marker="D" if pooled else "s", color=colour, markersize=8 if pooled else 6)
+            elif pd.notna(r["mean_diff"]):
+                ax.plot(r["mean_diff"], yi, marker="o", markerfacecolor="white", color=colour, markersize=6)
+        ax.axvline(0, color="#444444", linewidth=1)
+        ax.set_yticks(y, [f"{s} (n={int(n)})" if pd.notna(n) else s
+                          for s, n in zip(sites, rows["n_pairs"])])
+        ax.set_title(SHORT_LABELS[measure], fontsize=10)
+        better = "lower is better  <-" if measure in LOWER_IS_BETTER else "->  higher is better"
+        ax.set_xlabel(f"change, wave 2 minus wave 1\n{better}", fontsize=9)
+        ax.grid(axis="y", visible=False)
+    axes[-1].axis("off")
+    axes[-1].text(0.05, 0.5, "Squares: a site's mean change with its 95% CI.\n"
+                             "Hollow circles: too few pairs for an interval.\n"
+                             "Diamond: all sites pooled.", fontsize=9, va="center")
+    fig.tight_layout()
+    return fig

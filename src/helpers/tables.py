@@ -44,3 +44,32 @@ def show_gp_summary(summary: pd.DataFrame) -> pd.DataFrame:
             "95% CI": "" if pd.isna(r.rr_ci95_low) else f"{r.rr_ci95_low:.2f} to {r.rr_ci95_high:.2f}",
         })
     return pd.DataFrame(rows).set_index("site")
+
+
+def show_models(models: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-model rows for reading: one line per measure and site characteristic."""
+    rows = []
+    for r in models.itertuples():
+        estimate = getattr(r, "estimate", float("nan"))
+        rows.append({
+            "measure": MEASURE_LABELS[r.measure], "site characteristic": r.covariate.replace("_", " "),
+            "patients (sites)": f"{r.n_patients} ({r.n_sites})",
+            "difference in change": _num(estimate),
+            "95% CI": "" if pd.isna(estimate) else f"{r.ci95_low:.2f} to {r.ci95_high:.2f}",
+            "p": _p(getattr(r, "p", float("nan"))) if not pd.isna(estimate) else "",
+            "note": r.note,
+        })
+    return pd.DataFrame(rows).set_index(["measure", "site characteristic"])
+
+
+def show_attrition(table: pd.DataFrame) -> pd.DataFrame:
+    """Baseline scores of followed-up and lost patients, for reading."""
+    rows = []
+    for r in table.itertuples():
+        rows.append({
+            "measure": MEASURE_LABELS[r.measure],
+            "followed up: n": r.n_followed_up, "followed up: mean": _num(r.mean_followed_up),
+            "lost: n": r.n_lost, "lost: mean": _num(r.mean_lost),
+            "difference": _num(r.difference), "p (Welch)": _p(r.p_welch),
+        })
+    return pd.DataFrame(rows).set_index("measure")
