@@ -11,12 +11,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from helpers.problems import UsageError
+
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 DEFAULT_DATA = "data/synthetic"
-
-
-class UsageError(Exception):
-    """Bad arguments or input the user can fix; printed without a traceback."""
 
 
 def _positive_int(text: str) -> int:
@@ -77,38 +75,61 @@ def cmd_dictionary(args) -> int:
     return EXIT_OK
 
 
-def _run(args, keep_going: bool):
+def _run(args, project, keep_going: bool):
     """Run the pipeline; returns (report, exit code or None to continue)."""
     from helpers.pipeline.run import run_pipeline
     from helpers.problems import InvalidDataset
-    from helpers.project import Project
 
-    try:
-        project = Project.find()
-    except FileNotFoundError as err:
-        raise UsageError(f"{err}; run linkbook from the project directory") from None
+    args.data = _relative_to_project(args.data, project)
     try:
         report = run_pipeline(project, args.data, args.results, sites=args.site, workers=args.jobs,
                               scheduler=args.scheduler, force=args.force, keep_going=keep_going)
     except InvalidDataset as err:
         print(err.report())
-        return project, None, EXIT_INVALID
-    return project, report, None
+        return None, EXIT_INVALID
+    return report, None
 
 
-def cmd_run(args) -> int:
-    _, report, code = _run(args, keep_going=False)
+def _relative_to_project(path: str | None, project) -> str:
+    """The dataset path as notebooks see it: relative to the project root when inside it."""
+    if path is None:
+        return DEFAULT_DATA
+    absolute = Path(path).resolve()
+    try:
+        return str(absolute.relative_to(project.root))
+    except ValueError:
+        return str(absolute)
+
+
+def _locked(command):
+    """Run `command(args)` holding the project lock (one run or build per checkout at a time)."""
+    def wrapper(args) -> int:
+        from helpers.project import Project, exclusive
+
+        try:
+            project = Project.find()
+        except FileNotFoundError as err:
+            raise UsageError(f"{err}; run linkbook from the project directory") from None
+        with exclusive(project):
+            return command(args, project)
+    return wrapper
+
+
+@_locked
+def cmd_run(args, project) -> int:
+    report, code = _run(args, project, keep_going=False)
     if code is not None:
         return code
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
-def cmd_build(args) -> int:
+@_locked
+def cmd_build(args, project) -> int:
     from helpers.book import build_html, restore_interrupted_swap, write_generated_sources
     from helpers.dataset import load_dataset
     from helpers.pages import site_pages
 
-    project, report, code = _run(args, keep_going=args.keep_going)
+    report, code = _run(args, project, keep_going=args.keep_going)
     if code is not None:
         return code
     if report.failed and not args.keep_going:
@@ -142,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, text in (("run", cmd_run, "execute the analysis notebooks whose inputs changed"),
                              ("build", cmd_build, "run, then compile the book to _build/html")):
         command = sub.add_parser(name, help=text)
-        command.add_argument("--data", default=DEFAULT_DATA, help=f"dataset directory (default {DEFAULT_DATA})")
+        command.add_argument("--data", default=None, help=f"dataset directory (default {DEFAULT_DATA} of the project)")
         command.add_argument("--site", action="append", metavar="ID", help="run only this site (repeatable)")
         command.add_argument("--jobs", type=_positive_int, default=None, help="parallel notebooks (default: CPU count)")
         command.add_argument("--scheduler", metavar="ADDRESS", help="send jobs to this Dask distributed scheduler")

@@ -49,3 +49,7 @@ class InvalidDataset(Exception):
         lines = [f"Dataset {self.path} does not follow the data contract: {len(self.problems)} problem(s).", ""]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+class UsageError(Exception):
+    """Bad arguments or input the user can fix; printed without a traceback (exit code 2)."""

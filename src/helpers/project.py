@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,3 +40,20 @@ class Project:
     @property
     def lock_file(self) -> Path:
         return self.root / "requirements.lock"
+
+
+@contextmanager
+def exclusive(project: Project, out=print):
+    """Hold the project's run lock: one run or build at a time per checkout.
+
+    The lock is an flock, which the kernel releases when the process ends, even
+    when it is killed, so a crashed run never leaves the project locked.
+    """
+    project.cache.mkdir(parents=True, exist_ok=True)
+    with open(project.cache / "lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            out("Another linkbook run or build is using this project; waiting for it to finish...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield

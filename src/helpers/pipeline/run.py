@@ -18,6 +18,7 @@ from helpers.pipeline.cache import JobCache
 from helpers.pipeline.execute import JobResult, run_jobs
 from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
 from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
+from helpers.problems import UsageError
 from helpers.project import Project
 from helpers.provenance import environment_summary, git_state
 
@@ -46,6 +47,10 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
                  keep_going: bool = False, out=print) -> RunReport:
     """Execute the notebooks whose inputs changed; raise InvalidDataset on bad data."""
     dataset = load_dataset(project.root / data_dir)
+    unknown = sorted(set(sites or ()) - set(dataset.site_ids))
+    if unknown:
+        raise UsageError(f"--site {', '.join(unknown)}: not in {data_dir}/sites.csv "
+                         f"(sites: {', '.join(dataset.site_ids)})")
     jobs = plan_jobs(read_pipeline(project.notebooks), dataset, data_dir, results_dir, sites)
     cache = JobCache(project.cache)
     env_hash = environment_hash(project)
