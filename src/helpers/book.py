@@ -73,6 +73,9 @@ def build_html(project: Project, out=print) -> int:
         out("Book sources unchanged: _build/html is up to date.")
         return 0
     work = project.cache / "sphinx"  # jupyter-book's own incremental state
+    # Pages are rewritten from the cached doctrees every time, so pages of sites
+    # that are no longer in the dataset never linger in the published book.
+    shutil.rmtree(work / "_build" / "html", ignore_errors=True)
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(project.root),
         "--config", str(project.generated / "_config.yml"), "--toc", str(project.generated / "_toc.yml"),

@@ -1,0 +1,168 @@
+"""Build-time benchmarks, measured side by side in one run; writes benchmarks/results.json.
+
+Scenarios (each in a fresh copy of the project, so nothing is shared between them):
+  linkbook cold       `linkbook build` on the embedded data with empty caches
+  linkbook no-change  the same build again, nothing changed
+  linkbook one-site   one questionnaire answer of one site changed, then build
+  (a) papermill loop  the same notebooks executed one after another with papermill, then jupyter-book
+  (b) jupyter-book cache  the same notebooks prepared with `papermill --prepare-only` and executed by
+                      jupyter-book's own `execute_notebooks: cache`
+  linkbook N sites    cold builds of synthetic datasets of several sizes (cost per site)
+
+Usage: .venv/bin/python benchmarks/run_benchmarks.py [--sizes 25 50 100] [--skip-baselines]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def copy_project(target: Path, dataset: Path | None = None) -> Path:
+    for name in ("_config.yml", "_toc.yml", "requirements.lock"):
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "notebooks", target / "notebooks")
+    shutil.copytree(ROOT / "book", target / "book", ignore=shutil.ignore_patterns("generated"))
+    shutil.copytree(dataset or ROOT / "data" / "synthetic", target / "data" / "synthetic",
+                    ignore=shutil.ignore_patterns("truth.json"))
+    return target
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+    return elapsed
+
+
+def linkbook_build(project: Path) -> float:
+    return timed([str(BIN / "linkbook"), "build"], project)
+
+
+def change_one_site(project: Path, site: str = "S2") -> None:
+    path = project / "data" / "synthetic" / "questionnaires.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = table.index[table["participant_id"].str.startswith(f"{site}-")][0]
+    table.loc[row, "ons_happy"] = str((int(table.loc[row, "ons_happy"] or 5) + 1) % 11)
+    table.to_csv(path, index=False, lineterminator="\n")
+
+
+def notebook_jobs(project: Path) -> list[tuple[str, str, dict]]:
+    """(template, output stem, parameters) for every notebook, as the pipeline would run them."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from helpers.dataset import load_dataset
+    from helpers.pipeline.plan import plan_jobs, read_pipeline
+
+    dataset = load_dataset(project / "data" / "synthetic")
+    jobs = plan_jobs(read_pipeline(project / "notebooks"), dataset, "data/synthetic", "results")
+    return [(j.template, j.output, {**j.parameters, "results_dir": str(project / ".bench" / j.name)})
+            for j in jobs]
+
+
+def papermill_loop(project: Path) -> float:
+    """Baseline (a): papermill, one notebook after another, then the book."""
+    import papermill
+
+    start = time.perf_counter()
+    for template, output, parameters in notebook_jobs(project):
+        target = project / "book" / "generated" / output
+        target.parent.mkdir(parents=True, exist_ok=True)
+        papermill.execute_notebook(str(project / "notebooks" / template), str(target), parameters=parameters,
+                                   cwd=str(project), kernel_name="python3", progress_bar=False)
+    _jupyter_book(project, execute="off")
+    return time.perf_counter() - start
+
+
+def jupyter_book_cache(project: Path) -> float:
+    """Baseline (b): notebooks prepared with parameters, executed by jupyter-book's cache mode."""
+    for template, output, parameters in notebook_jobs(project):
+        target = project / "book" / "generated" / output
+        target.parent.mkdir(parents=True, exist_ok=True)
+        args = [str(BIN / "papermill"), "--prepare-only", "--cwd", str(project),
+                str(project / "notebooks" / template), str(target)]
+        for key, value in parameters.items():
+            args += ["-p", key, str(value)] if isinstance(value, str) else ["-y", f"{key}: {value}"]
+        subprocess.run(args, check=True, capture_output=True)
+    start = time.perf_counter()
+    _jupyter_book(project, execute="cache")
+    return time.perf_counter() - start
+
+
+def _jupyter_book(project: Path, execute: str) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from helpers.book import write_generated_sources
+    from helpers.dataset import load_dataset
+    from helpers.project import Project
+
+    proj = Project(project)
+    dataset = load_dataset(project / "data" / "synthetic")
+    pages = [f"book/generated/sites/{s}" for s in dataset.site_ids]
+    write_generated_sources(proj, dataset, pages)
+    config_path = proj.generated / "_config.yml"
+    config = yaml.safe_load(config_path.read_text())
+    config["execute"] = {"execute_notebooks": execute, "timeout": 600,
+                         "run_in_temp": False, "exclude_patterns": []}
+    config_path.write_text(yaml.safe_dump(config))
+    subprocess.run([str(BIN / "jupyter-book"), "build", str(project), "--config", str(config_path),
+                    "--toc", str(proj.generated / "_toc.yml"), "-q"], cwd=project, check=True,
+                   capture_output=True)
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), "0")
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 1024 ** 2, 1),
+            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="*", default=[25, 50, 100])
+    parser.add_argument("--skip-baselines", action="store_true")
+    args = parser.parse_args()
+    results = {"machine": machine(), "seconds": {}}
+    seconds = results["seconds"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "linkbook").mkdir()
+        project = copy_project(tmp / "linkbook")
+        seconds["linkbook cold"] = linkbook_build(project)
+        seconds["linkbook no-change"] = linkbook_build(project)
+        change_one_site(project)
+        seconds["linkbook one-site"] = linkbook_build(project)
+        if not args.skip_baselines:
+            (tmp / "loop").mkdir()
+            seconds["(a) papermill loop"] = papermill_loop(copy_project(tmp / "loop"))
+            (tmp / "jbcache").mkdir()
+            seconds["(b) jupyter-book cache"] = jupyter_book_cache(copy_project(tmp / "jbcache"))
+        for size in args.sizes:
+            data = tmp / f"data{size}"
+            subprocess.run([str(BIN / "linkbook"), "synth", "--out", str(data), "--sites", str(size)],
+                           check=True, capture_output=True)
+            (tmp / f"p{size}").mkdir()
+            seconds[f"linkbook cold, {size} sites"] = linkbook_build(copy_project(tmp / f"p{size}", data))
+    out = ROOT / "benchmarks" / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
