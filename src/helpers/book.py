@@ -17,9 +17,11 @@ from pathlib import Path
 import yaml
 
 from helpers.dataset import Dataset
-from helpers.dictionary import dictionary_markdown
+from helpers.dictionary import dictionary_markdown, tables_markdown
+from helpers.method_constants import substitutions
 from helpers.pipeline.cache import write_atomic
 from helpers.project import Project
+from helpers.provenance import provenance_page
 
 SITES_CAPTION = "Sites"
 SYNTHETIC_BANNER = (
@@ -28,10 +30,13 @@ SYNTHETIC_BANNER = (
 )
 
 
-def write_generated_sources(project: Project, dataset: Dataset, site_pages: list[str]) -> None:
-    """Data dictionary, table of contents and configuration for this dataset."""
+def write_generated_sources(project: Project, dataset: Dataset, site_pages: list[str], manifest: dict) -> None:
+    """Data dictionary, provenance appendix, table of contents and configuration for this dataset."""
     generated = project.generated
-    write_atomic(generated / "data_dictionary.md", dictionary_markdown(heading_level=3))
+    write_atomic(generated / "data_dictionary.md", dictionary_markdown(heading_level=2))
+    write_atomic(generated / "data_tables.md", tables_markdown())
+    write_atomic(generated / "provenance.md", provenance_page(manifest))
+    write_atomic(generated / "rameses.md", rameses_page(project))
     write_atomic(generated / "_toc.yml", yaml.safe_dump(_toc(project, site_pages), sort_keys=False))
     write_atomic(generated / "_config.yml", yaml.safe_dump(_config(project, dataset), sort_keys=False))
 
@@ -47,6 +52,7 @@ def _toc(project: Project, site_pages: list[str]) -> dict:
 
 def _config(project: Project, dataset: Dataset) -> dict:
     config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("parse", {})["myst_substitutions"] = substitutions(project.notebooks)
     if dataset.metadata.synthetic:
         theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
         theme["announcement"] = SYNTHETIC_BANNER.format(name=dataset.metadata.name)
@@ -106,3 +112,18 @@ def restore_interrupted_swap(project: Project) -> None:
     olds = sorted(project.build.glob(".html-old-*"))
     if olds:
         os.replace(olds[-1], html)
+
+
+def rameses_page(project: Project) -> str:
+    """The RAMESES II appendix: each reporting item linked to where the book addresses it."""
+    spec = yaml.safe_load((project.root / "book" / "rameses.yml").read_text(encoding="utf-8"))
+    lines = [
+        "(rameses)=", "# RAMESES II checklist", "",
+        "The RAMESES II reporting standards list what a realist evaluation report should contain "
+        "{cite:p}`wong2016rameses`. Each item links to the part of this book that addresses it.", "",
+        "| item | reporting standard | where in this book | note |", "|---|---|---|---|",
+    ]
+    for item in spec["items"]:
+        target = f"{{ref}}`{item['ref']}`" if "ref" in item else f"{{doc}}`../{item['doc']}`"
+        lines.append(f"| {item['number']} | {item['item']} | {target} | {item.get('note', '')} |")
+    return "\n".join(lines) + "\n"

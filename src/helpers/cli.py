@@ -6,6 +6,7 @@ Exit codes: 0 success; 2 invalid input or usage; 1 a notebook or the book build 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections import Counter
@@ -137,7 +138,8 @@ def cmd_build(args, project) -> int:
         return EXIT_FAILED
     restore_interrupted_swap(project)
     dataset = load_dataset(project.root / args.data)
-    write_generated_sources(project, dataset, site_pages(project, dataset, report))
+    manifest = json.loads((project.root / args.results / "manifest.json").read_text(encoding="utf-8"))
+    write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
     if build_html(project) != 0:
         return EXIT_FAILED
     return EXIT_FAILED if report.failed else EXIT_OK

@@ -38,3 +38,9 @@ def dictionary_markdown(heading_level: int = 2) -> str:
         key = f" Each row is identified by {', '.join(table.key)}." if table.key else ""
         parts += [f"{h} {table.file}", table.meaning + key, _markdown_table(table_dictionary(table))]
     return "\n\n".join(parts) + "\n"
+
+
+def tables_markdown() -> str:
+    """A short list of the contract's files and what each holds."""
+    rows = [(t.file, t.meaning) for t in TABLES]
+    return _markdown_table(pd.DataFrame(rows, columns=["file", "what it holds"])) + "\n"

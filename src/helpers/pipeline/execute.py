@@ -32,7 +32,7 @@ def stage_dir(staging_root: Path, job: Job) -> Path:
     return Path(staging_root) / job.name
 
 
-def execute_job(job: Job, root: str, staging_root: str) -> JobResult:
+def execute_job(job: Job, root: str, staging_root: str, context: dict) -> JobResult:
     """Run one notebook into its staging directory; never raises for notebook errors."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -55,9 +55,9 @@ def execute_job(job: Job, root: str, staging_root: str) -> JobResult:
                  "evalue": err.evalue, "traceback": _plain(err.traceback)}
     except Exception as err:  # kernel died, template missing, ...: still a job result, not a crash
         error = {"cell": None, "source": "", "ename": type(err).__name__, "evalue": str(err), "traceback": ""}
-    if error is None:
-        finish_notebook(stage / "notebook.ipynb", job.parameters)
     duration = round(time.time() - started, 3)
+    if error is None:
+        finish_notebook(stage / "notebook.ipynb", job, context, started, duration)
     return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
 
 
@@ -74,10 +74,13 @@ def _stderr_to(path: Path):
             os.close(saved)
 
 
-def finish_notebook(path: Path, parameters: dict) -> None:
-    """Replace {{name}} in markdown cells by the parameter's value (e.g. a site's title),
-    and keep papermill's injected parameter cell out of the rendered page."""
+def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float) -> None:
+    """Make the executed notebook ready to publish: fill {{name}} placeholders in markdown
+    (e.g. a site's title), hide papermill's injected parameter cell, and add a provenance box
+    under the title."""
     import nbformat
+
+    from helpers.provenance import provenance_markdown
 
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
@@ -85,8 +88,13 @@ def finish_notebook(path: Path, parameters: dict) -> None:
         if "injected-parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
         if cell.cell_type == "markdown":
-            for name, value in parameters.items():
+            for name, value in job.parameters.items():
                 cell.source = cell.source.replace("{{" + name + "}}", str(value))
+    depth = len(Path(job.output).parts) - 1
+    box = provenance_markdown(context, job.parameters, job.inputs,
+                              time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)), duration,
+                              appendix="../" * depth + "provenance.md")
+    notebook.cells.insert(1, nbformat.v4.new_markdown_cell(box, metadata={"tags": ["provenance"]}))
     nbformat.write(notebook, path)
 
 
@@ -99,17 +107,17 @@ def _plain(traceback_lines) -> str:
 
 
 def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
-             scheduler: str | None, on_event) -> list[JobResult]:
+             scheduler: str | None, on_event, context: dict) -> list[JobResult]:
     """Run every job; `on_event(job, state, result)` reports progress. One failure stops nothing."""
     if not jobs:
         return []
     if scheduler:
-        return _run_on_dask(jobs, root, staging_root, scheduler, on_event)
+        return _run_on_dask(jobs, root, staging_root, scheduler, on_event, context)
     results = []
     by_future = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
         for job in jobs:
-            by_future[pool.submit(execute_job, job, str(root), str(staging_root))] = job
+            by_future[pool.submit(execute_job, job, str(root), str(staging_root), context)] = job
             on_event(job, "queued", None)
         for future in as_completed(by_future):
             job = by_future[future]
@@ -119,14 +127,14 @@ def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
     return results
 
 
-def _run_on_dask(jobs, root, staging_root, address, on_event) -> list[JobResult]:
+def _run_on_dask(jobs, root, staging_root, address, on_event, context) -> list[JobResult]:
     from distributed import Client, as_completed as dask_completed
 
     results = []
     with Client(address, timeout="30s") as client:
         futures = {}
         for job in jobs:
-            futures[client.submit(execute_job, job, str(root), str(staging_root), key=f"linkbook-{job.name}-{time.time_ns()}")] = job
+            futures[client.submit(execute_job, job, str(root), str(staging_root), context, key=f"linkbook-{job.name}-{time.time_ns()}")] = job
             on_event(job, "queued", None)
         for future in dask_completed(list(futures)):
             job = futures[future]

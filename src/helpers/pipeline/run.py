@@ -20,7 +20,7 @@ from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
 from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
 from helpers.problems import UsageError
 from helpers.project import Project
-from helpers.provenance import environment_summary, git_state
+from helpers.provenance import run_context
 
 RESULT_FILES = ("outcomes.csv", "gp_contacts.csv", "coding_matrix.csv", "embeddedness.csv",
                 "cmoc_verdicts.csv", "network_metrics.csv")
@@ -73,7 +73,9 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
         cache._path(job.name).unlink(missing_ok=True)
 
     progress = _Progress(len(todo), out)
-    results = run_jobs(todo, project.root, staging_root, workers or os.cpu_count() or 1, scheduler, progress)
+    context = run_context(project.root, dataset)
+    results = run_jobs(todo, project.root, staging_root, workers or os.cpu_count() or 1, scheduler, progress,
+                       context)
     report.executed = results
     by_name = {j.name: j for j in jobs}
     for result in results:
@@ -88,7 +90,7 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
     if report.failed and not keep_going:
         out(f"{len(report.failed)} notebook(s) failed; results/ was left as it was.")
         return report
-    _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir)
+    _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context)
     out(f"Results written to {results_dir}/ ({len(results)} executed, {len(report.reused)} reused)")
     return report
 
@@ -156,7 +158,7 @@ def _report_failure(project: Project, job: Job, result: JobResult, out) -> None:
     out("\n" + text + f"Saved to {log.relative_to(project.root)} (executed notebook beside it)\n")
 
 
-def _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir) -> None:
+def _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context) -> None:
     """Combine every job's result parts into results/ and swap it into place atomically."""
     target = project.root / results_dir
     new = target.with_name(f".{target.name}.new-{uuid.uuid4().hex[:6]}")
@@ -170,8 +172,8 @@ def _publish_results(project, jobs, report, cache, dataset, data_dir, results_di
     executed = {r.name: r for r in report.executed}
     manifest = {
         "dataset": {"name": dataset.metadata.name, "path": data_dir, "synthetic": dataset.metadata.synthetic},
-        "git": git_state(project.root),
-        "environment": environment_summary(),
+        "git": context["git"],
+        "environment": context["environment"],
         "jobs": [],
     }
     for job in jobs:
