@@ -20,6 +20,7 @@ from helpers.dataset import Dataset
 from helpers.dictionary import dictionary_markdown, tables_markdown
 from helpers.method_constants import substitutions
 from helpers.pipeline.cache import write_atomic
+from helpers.privacy import read_deny_list, scan_site
 from helpers.project import Project
 from helpers.provenance import provenance_page
 
@@ -59,9 +60,9 @@ def _config(project: Project, dataset: Dataset) -> dict:
     return config
 
 
-def _sources_digest(project: Project) -> str:
-    """Hash of everything the HTML is compiled from."""
-    digest = hashlib.sha256()
+def _sources_digest(project: Project, deny_list: Path | None) -> str:
+    """Hash of everything the HTML is compiled from, and of the deny-list it was checked against."""
+    digest = hashlib.sha256(deny_list.read_bytes() if deny_list else b"")
     files = [project.root / "_config.yml", project.root / "_toc.yml"]
     files += sorted(p for p in (project.root / "book").rglob("*") if p.is_file())
     for path in files:
@@ -70,9 +71,13 @@ def _sources_digest(project: Project) -> str:
     return digest.hexdigest()
 
 
-def build_html(project: Project, out=print) -> int:
-    """Run jupyter-book (warnings are errors, references checked); 0 on success, 1 on failure."""
-    digest = _sources_digest(project)
+def build_html(project: Project, deny_list: Path | None = None, out=print) -> int:
+    """Run jupyter-book (warnings are errors, references checked), then the privacy guard.
+
+    Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers;
+    in both failure cases the previous book in _build/html is left untouched.
+    """
+    digest = _sources_digest(project, deny_list)
     html = project.build / "html"
     stamp = project.cache / "book.sha256"
     if html.joinpath("index.html").is_file() and stamp.is_file() and stamp.read_text() == digest:
@@ -92,6 +97,13 @@ def build_html(project: Project, out=print) -> int:
         out("The book build failed; the previous book in _build/html is unchanged.\n")
         out((completed.stdout + completed.stderr)[-6000:])
         return 1
+    findings = scan_site(work / "_build" / "html", read_deny_list(deny_list))
+    if findings:
+        out(f"The privacy guard refused to publish: {len(findings)} possible identifier(s) found. "
+            "The previous book in _build/html is unchanged.\n")
+        for finding in findings:
+            out(f"  {finding}")
+        return 2
     new = project.build / f".html-new-{uuid.uuid4().hex[:6]}"
     shutil.copytree(work / "_build" / "html", new)
     old = project.build / f".html-old-{uuid.uuid4().hex[:6]}"

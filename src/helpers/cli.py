@@ -140,9 +140,24 @@ def cmd_build(args, project) -> int:
     dataset = load_dataset(project.root / args.data)
     manifest = json.loads((project.root / args.results / "manifest.json").read_text(encoding="utf-8"))
     write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
-    if build_html(project) != 0:
-        return EXIT_FAILED
+    code = build_html(project, deny_list=_deny_list(args, project))
+    if code != 0:
+        return code
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _deny_list(args, project) -> Path | None:
+    """The deny-list of names for the privacy guard: --deny-list or $LINKBOOK_DENY_LIST, kept outside the project."""
+    given = args.deny_list or os.environ.get("LINKBOOK_DENY_LIST")
+    if not given:
+        return None
+    path = Path(given).resolve()
+    if not path.is_file():
+        raise UsageError(f"deny-list {path} does not exist")
+    if path.is_relative_to(project.root):
+        raise UsageError(f"deny-list {path} is inside the project; keep it outside the repository so it is never "
+                         "committed or published")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "build":
             command.add_argument("--keep-going", action="store_true",
                                  help="build the book even if some notebooks fail (they are marked as failed)")
+            command.add_argument("--deny-list", metavar="FILE",
+                                 help="names the privacy guard must refuse (one per line; keep it outside the "
+                                      "repository; default $LINKBOOK_DENY_LIST)")
         command.set_defaults(func=func)
     return parser
 

@@ -1,0 +1,132 @@
+"""The privacy guard: scan everything about to be published for personal identifiers.
+
+It reads every rendered HTML page (its visible text) and every downloadable
+notebook (cell sources and text outputs) and reports e-mail addresses, UK phone
+numbers, NHS numbers (ten digits passing the modulus 11 check), UK postcodes,
+dates of birth and any name from an optional deny-list file kept outside the
+repository. It also refuses data files (CSV, Excel, Parquet) in the site.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+UK_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)(?:\d[\s)-]{0,2}){9,10}(?![\w])")
+NHS_CANDIDATE = re.compile(r"(?<![\w.-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w.-])")
+POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])")
+DATE = r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}(st|nd|rd|th)? [A-Z][a-z]+ \d{4})"
+BIRTH = re.compile(rf"(date of birth|\bd\.?o\.?b\b|\bborn( on)?)\W{{0,4}}{DATE}", re.IGNORECASE)
+DATA_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xls", ".parquet", ".feather", ".sav", ".dta", ".pickle", ".pkl"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    location: str
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.file} ({self.location}): {self.kind}: {self.text!r}"
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """The NHS number modulus 11 check on a string of ten digits."""
+    if not re.fullmatch(r"\d{10}", digits):
+        return False
+    total = sum(int(d) * weight for d, weight in zip(digits[:9], range(10, 1, -1)))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def scan_text(text: str, deny: list[str]) -> list[tuple[str, str]]:
+    """(kind, matched text) for every identifier in `text`."""
+    found = [("e-mail address", m.group(0)) for m in EMAIL.finditer(text)]
+    found += [("NHS number", m.group(0)) for m in NHS_CANDIDATE.finditer(text) if nhs_number_is_valid("".join(m.groups()))]
+    nhs = {f for _, f in found}
+    found += [("UK phone number", m.group(0).strip()) for m in UK_PHONE.finditer(text) if m.group(0) not in nhs]
+    found += [("UK postcode", m.group(0)) for m in POSTCODE.finditer(text)]
+    found += [("date of birth", m.group(0)) for m in BIRTH.finditer(text)]
+    for name in deny:
+        found += [("name on the deny-list", m.group(0))
+                  for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)]
+    return found
+
+
+class _VisibleText(HTMLParser):
+    """Text a reader can see, with the line it starts on; scripts and styles are skipped."""
+
+    def __init__(self):
+        super().__init__()
+        self.chunks: list[tuple[int, str]] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("alt", "title") and value:
+                self.chunks.append((self.getpos()[0], value))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.chunks.append((self.getpos()[0], data))
+
+
+def _html_chunks(path: Path):
+    parser = _VisibleText()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return [(f"line {line}", text) for line, text in parser.chunks]
+
+
+def _notebook_chunks(path: Path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    chunks = []
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        chunks.append((f"cell {number} source", "".join(cell.get("source", ""))))
+        for output in cell.get("outputs", []):
+            texts = [output.get("text", "")] + [output.get("data", {}).get(kind, "")
+                                               for kind in ("text/plain", "text/html", "text/markdown")]
+            chunks += [(f"cell {number} output", "".join(t) if isinstance(t, list) else t) for t in texts if t]
+    return chunks
+
+
+def read_deny_list(path: Path | None) -> list[str]:
+    """Names to refuse, one per line (# comments allowed); the file stays outside the repository."""
+    if path is None:
+        return []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def scan_site(html_root: Path, deny: list[str]) -> list[Finding]:
+    """Every identifier in the pages and downloadable notebooks under `html_root`, and any data file."""
+    findings = []
+    for path in sorted(html_root.rglob("*")):
+        if not path.is_file():
+            continue
+        name = str(path.relative_to(html_root))
+        if path.suffix.lower() in DATA_SUFFIXES:
+            findings.append(Finding(name, "file", "data file in the published site", path.name))
+            continue
+        if path.suffix == ".html":
+            chunks = _html_chunks(path)
+        elif path.suffix == ".ipynb":
+            chunks = _notebook_chunks(path)
+        elif path.suffix in (".md", ".txt"):  # page sources offered for download
+            chunks = [(f"line {n}", line) for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)]
+        else:
+            continue
+        for location, text in chunks:
+            findings += [Finding(name, location, kind, match) for kind, match in scan_text(text, deny)]
+    return findings
