@@ -21,6 +21,7 @@ from helpers.dictionary import dictionary_markdown, tables_markdown
 from helpers.method_constants import substitutions
 from helpers.pipeline.cache import write_atomic
 from helpers.privacy import read_deny_list, scan_site
+from helpers.release import checklist
 from helpers.project import Project
 from helpers.provenance import provenance_page
 
@@ -71,11 +72,13 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
     return digest.hexdigest()
 
 
-def build_html(project: Project, deny_list: Path | None = None, out=print) -> int:
+def build_html(project: Project, deny_list: Path | None = None, release_policy: str | None = None,
+               out=print) -> int:
     """Run jupyter-book (warnings are errors, references checked), then the privacy guard.
 
     Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers;
-    in both failure cases the previous book in _build/html is left untouched.
+    in both failure cases the previous book in _build/html is left untouched. With
+    `release_policy` (real data), also writes _build/release_checklist.md.
     """
     digest = _sources_digest(project, deny_list)
     html = project.build / "html"
@@ -113,6 +116,9 @@ def build_html(project: Project, deny_list: Path | None = None, out=print) -> in
     shutil.rmtree(old, ignore_errors=True)
     write_atomic(stamp, digest)
     out(f"Book written to {html.relative_to(project.root)}/index.html")
+    if release_policy is not None:
+        write_atomic(project.build / "release_checklist.md", checklist(html, release_policy))
+        out("Real data: release checklist for the output checker written to _build/release_checklist.md")
     return 0
 
 

@@ -128,6 +128,7 @@ def cmd_run(args, project) -> int:
 def cmd_build(args, project) -> int:
     from helpers.book import build_html, restore_interrupted_swap, write_generated_sources
     from helpers.dataset import load_dataset
+    from helpers.disclosure import load_policy
     from helpers.pages import site_pages
 
     report, code = _run(args, project, keep_going=args.keep_going)
@@ -140,7 +141,9 @@ def cmd_build(args, project) -> int:
     dataset = load_dataset(project.root / args.data)
     manifest = json.loads((project.root / args.results / "manifest.json").read_text(encoding="utf-8"))
     write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
-    code = build_html(project, deny_list=_deny_list(args, project))
+    policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
+    code = build_html(project, deny_list=_deny_list(args, project),
+                      release_policy=None if dataset.metadata.synthetic else policy.statement())
     if code != 0:
         return code
     return EXIT_FAILED if report.failed else EXIT_OK

@@ -79,3 +79,23 @@ def protect_statistics(table: pd.DataFrame, policy: Policy, n_column: str, stati
 
 def suppressed_cells(table: pd.DataFrame) -> int:
     return int(np.sum(table.to_numpy() == SUPPRESSED))
+
+
+CHECKED_CLASS = "disclosure-checked"
+
+
+def publish(table: pd.DataFrame, policy: Policy, counts: list[str] = (), n_column: str | None = None,
+            statistics: list[str] = ()):
+    """The one way a table about people reaches the book: apply the policy, mark it as checked.
+
+    `counts` are columns of people counts; `statistics` are columns computed from
+    the `n_column` people of each row. Returns a Styler whose HTML carries the
+    class `disclosure-checked`, which the release checklist looks for.
+    """
+    out = table
+    if n_column is not None:
+        out = protect_statistics(out, policy, n_column, list(statistics))
+    if counts:
+        out = protect_counts(out, policy, list(counts))
+    return out.style.set_table_attributes(f'class="{CHECKED_CLASS}"').format(
+        lambda v: v if isinstance(v, str) else (f"{v:.2f}" if isinstance(v, float) else v), na_rep="")
