@@ -90,6 +90,12 @@ def test_a_broken_template_reports_the_failing_cell_and_the_other_sites_finish(t
     assert not (project / "book" / "generated" / "sites" / "S2.ipynb").exists()
     assert not (project / "results").exists()  # nothing published from a failed run
 
+    kept_going = linkbook(project, "build", "--keep-going")
+    assert kept_going.returncode == 1, kept_going.stdout[-3000:]
+    html = project / "_build" / "html" / "book" / "generated"
+    assert "analysis failed" in (html / "notices" / "site-S2.html").read_text()
+    assert (html / "sites" / "S1.html").is_file() and (html / "sites" / "S3.html").is_file()
+
 
 def test_dask_cluster_gives_byte_identical_results_to_the_local_pool(tmp_path, small_dataset):
     distributed = pytest.importorskip("distributed")

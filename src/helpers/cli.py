@@ -84,7 +84,8 @@ def _run(args, project, keep_going: bool):
     args.data = _relative_to_project(args.data, project)
     try:
         report = run_pipeline(project, args.data, args.results, sites=args.site, workers=args.jobs,
-                              scheduler=args.scheduler, force=args.force, keep_going=keep_going)
+                              scheduler=args.scheduler, force=args.force, keep_going=keep_going,
+                              fresh_kernels=args.fresh_kernels)
     except InvalidDataset as err:
         print(err.report())
         return None, EXIT_INVALID
@@ -189,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--scheduler", metavar="ADDRESS", help="send jobs to this Dask distributed scheduler")
         command.add_argument("--force", action="store_true", help="run every notebook, even unchanged ones")
         command.add_argument("--results", default="results", help="results directory (default results)")
+        command.add_argument("--fresh-kernels", action="store_true",
+                             help="start a new kernel for every notebook instead of reusing each worker's kernel")
         if name == "build":
             command.add_argument("--keep-going", action="store_true",
                                  help="build the book even if some notebooks fail (they are marked as failed)")

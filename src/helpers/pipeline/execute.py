@@ -32,10 +32,12 @@ def stage_dir(staging_root: Path, job: Job) -> Path:
     return Path(staging_root) / job.name
 
 
-def execute_job(job: Job, root: str, staging_root: str, context: dict) -> JobResult:
+def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_kernel: bool = False) -> JobResult:
     """Run one notebook into its staging directory; never raises for notebook errors."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from helpers.pipeline import kernels
 
     stage = stage_dir(Path(staging_root), job)
     shutil.rmtree(stage, ignore_errors=True)
@@ -44,14 +46,17 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict) -> JobRes
     started = time.time()
     error = None
     try:
-        with _stderr_to(stage / "kernel.log"):  # the kernel's own chatter, kept out of the progress display
-            papermill.execute_notebook(
-                str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
-                parameters=parameters, cwd=root, kernel_name="python3",
-                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            )
+        with open(Path(staging_root) / f"kernel-{os.getpid()}.log", "ab") as log:
+            engine = {} if fresh_kernel else {
+                "engine_name": kernels.ENGINE, "km": kernels.warm_kernel(root, str(staging_root), log)}
+            with _stderr_to(log):  # a fresh kernel's start-up chatter, kept out of the progress display
+                papermill.execute_notebook(
+                    str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
+                    parameters=parameters, cwd=root, kernel_name="python3",
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=False, **engine,
+                )
     except PapermillExecutionError as err:
-        error = {"cell": err.exec_count, "source": err.source, "ename": err.ename,
+        error = {"cell": err.cell_index, "source": err.source, "ename": err.ename,
                  "evalue": err.evalue, "traceback": _plain(err.traceback)}
     except Exception as err:  # kernel died, template missing, ...: still a job result, not a crash
         error = {"cell": None, "source": "", "ename": type(err).__name__, "evalue": str(err), "traceback": ""}
@@ -62,16 +67,15 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict) -> JobRes
 
 
 @contextmanager
-def _stderr_to(path: Path):
-    """Redirect file descriptor 2 (inherited by the kernel process) to a file."""
+def _stderr_to(log):
+    """Redirect file descriptor 2 (inherited by a kernel started meanwhile) to an open file."""
     saved = os.dup(2)
-    with open(path, "ab") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float) -> None:
@@ -107,17 +111,17 @@ def _plain(traceback_lines) -> str:
 
 
 def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
-             scheduler: str | None, on_event, context: dict) -> list[JobResult]:
+             scheduler: str | None, on_event, context: dict, fresh_kernels: bool = False) -> list[JobResult]:
     """Run every job; `on_event(job, state, result)` reports progress. One failure stops nothing."""
     if not jobs:
         return []
     if scheduler:
-        return _run_on_dask(jobs, root, staging_root, scheduler, on_event, context)
+        return _run_on_dask(jobs, root, staging_root, scheduler, on_event, context, fresh_kernels)
     results = []
     by_future = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
         for job in jobs:
-            by_future[pool.submit(execute_job, job, str(root), str(staging_root), context)] = job
+            by_future[pool.submit(execute_job, job, str(root), str(staging_root), context, fresh_kernels)] = job
             on_event(job, "queued", None)
         for future in as_completed(by_future):
             job = by_future[future]
@@ -127,14 +131,14 @@ def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
     return results
 
 
-def _run_on_dask(jobs, root, staging_root, address, on_event, context) -> list[JobResult]:
+def _run_on_dask(jobs, root, staging_root, address, on_event, context, fresh_kernels) -> list[JobResult]:
     from distributed import Client, as_completed as dask_completed
 
     results = []
     with Client(address, timeout="30s") as client:
         futures = {}
         for job in jobs:
-            futures[client.submit(execute_job, job, str(root), str(staging_root), context, key=f"linkbook-{job.name}-{time.time_ns()}")] = job
+            futures[client.submit(execute_job, job, str(root), str(staging_root), context, fresh_kernels, key=f"linkbook-{job.name}-{time.time_ns()}")] = job
             on_event(job, "queued", None)
         for future in dask_completed(list(futures)):
             job = futures[future]

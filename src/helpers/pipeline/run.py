@@ -44,7 +44,7 @@ def environment_hash(project: Project) -> str:
 
 def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", sites=None,
                  workers: int | None = None, scheduler: str | None = None, force: bool = False,
-                 keep_going: bool = False, out=print) -> RunReport:
+                 keep_going: bool = False, fresh_kernels: bool = False, out=print) -> RunReport:
     """Execute the notebooks whose inputs changed; raise InvalidDataset on bad data."""
     dataset = load_dataset(project.root / data_dir)
     unknown = sorted(set(sites or ()) - set(dataset.site_ids))
@@ -75,7 +75,7 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
     progress = _Progress(len(todo), out)
     context = run_context(project.root, dataset)
     results = run_jobs(todo, project.root, staging_root, workers or os.cpu_count() or 1, scheduler, progress,
-                       context)
+                       context, fresh_kernels)
     report.executed = results
     by_name = {j.name: j for j in jobs}
     for result in results:
