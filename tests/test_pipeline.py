@@ -157,3 +157,13 @@ def test_invalid_data_stops_before_running_anything(tmp_path, small_dataset):
     assert completed.returncode == 2
     assert "sites.csv" in completed.stdout and "Traceback" not in completed.stdout + completed.stderr
     assert not (project / "book" / "generated").exists()
+
+
+def test_warm_and_fresh_kernels_give_byte_identical_results(tmp_path, small_dataset):
+    (tmp_path / "warm").mkdir()
+    (tmp_path / "fresh").mkdir()
+    warm = make_project(tmp_path / "warm", small_dataset)
+    fresh = make_project(tmp_path / "fresh", small_dataset)
+    assert linkbook(warm, "run", "--jobs", "1").returncode == 0  # one worker: every notebook reuses its kernel
+    assert linkbook(fresh, "run", "--fresh-kernels").returncode == 0
+    assert results_bytes(warm) == results_bytes(fresh)
