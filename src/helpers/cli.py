@@ -1,4 +1,4 @@
-"""The `linkbook` command line: synth, validate, dictionary, run, build.
+"""The `linkbook` command line: synth, validate, dictionary, run, build, import, export.
 
 Exit codes: 0 success; 2 invalid input or usage; 1 a notebook or the book build failed.
 """
@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from helpers.importers.cli import register as register_importers
 from helpers.problems import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="names the privacy guard must refuse (one per line; keep it outside the "
                                       "repository; default $LINKBOOK_DENY_LIST)")
         command.set_defaults(func=func)
+    register_importers(sub)
     return parser
 
 

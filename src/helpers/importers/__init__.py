@@ -1,0 +1,20 @@
+"""Bring a research team's own exports into the data contract, and coded data back out.
+
+- `redcap`: a REDCap raw CSV export and its data dictionary -> participants, questionnaires, interviews.
+- `qdpx`: a REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder) -> codebook,
+  segments, codings, and participants or sites from its cases.
+- `qdpx_export`: the codebook, segments and codings of a dataset -> a REFI-QDA project.
+
+Each importer reads a YAML mapping (`mapping`, examples in data/mappings/) and reports what
+it cannot import as `helpers.problems.Problem`s; `cli` wires them into `linkbook`.
+"""
+
+from __future__ import annotations
+
+
+class ImportFailed(Exception):
+    """Input that cannot be imported; `problems` says where and why (exit code 2)."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem(s)")
