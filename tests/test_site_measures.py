@@ -1,0 +1,48 @@
+"""Per-site measures set side by side in the realist synthesis, and their rank correlations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from conftest import EMBEDDED
+from helpers.dataset import load_dataset
+from helpers.site_measures import site_table, spearman
+
+
+@pytest.fixture(scope="module")
+def table():
+    return site_table(load_dataset(EMBEDDED))
+
+
+def test_job_satisfaction_share_counts_the_link_workers_own_segments(table):
+    segments = pd.read_csv(EMBEDDED / "segments.csv", dtype=str)
+    codings = pd.read_csv(EMBEDDED / "codings.csv", dtype=str)
+    people = pd.read_csv(EMBEDDED / "participants.csv", dtype=str)
+    link_workers = set(people.loc[people["group"] == "link_worker", "participant_id"])
+    own = segments[(segments["source"] == "debrief")
+                   | ((segments["source"] == "interview") & segments["participant_id"].isin(link_workers))]
+    coded = set(codings.loc[codings["code_id"] == "outcome.job_satisfaction", "segment_id"])
+    expected = own.assign(hit=own["segment_id"].isin(coded)).groupby("site_id")["hit"].mean()
+    np.testing.assert_allclose(table.loc[expected.index, "job_satisfaction"], expected)
+
+
+def test_well_being_change_is_the_mean_paired_difference(table):
+    answers = pd.read_csv(EMBEDDED / "questionnaires.csv")
+    site = answers["participant_id"].str.split("-").str[0]
+    wide = answers.assign(site_id=site).pivot_table(index=["site_id", "participant_id"], columns="wave",
+                                                    values="ons_happy").dropna()
+    expected = (wide[2] - wide[1]).groupby("site_id").mean()
+    np.testing.assert_allclose(table.loc[expected.index, "change_ons_happy"], expected)
+
+
+def test_spearman_matches_scipy_and_refuses_too_little_data():
+    frame = pd.DataFrame({"x": [1, 2, 3, 4, 5], "y": [2, 1, 4, 3, 5], "flat": [1, 1, 1, 1, 1],
+                          "short": [1, np.nan, np.nan, np.nan, 2]})
+    result = spearman(frame, "x", ["y", "flat", "short"])
+    assert result.loc["y", "rho"] == pytest.approx(stats.spearmanr(frame["x"], frame["y"]).statistic)
+    assert result.loc["y", "n_sites"] == 5
+    assert np.isnan(result.loc["flat", "rho"])
+    assert np.isnan(result.loc["short", "rho"]) and result.loc["short", "n_sites"] == 2
