@@ -65,7 +65,7 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
     """Hash of everything the HTML is compiled from, and of the deny-list it was checked against."""
     digest = hashlib.sha256(deny_list.read_bytes() if deny_list else b"")
     files = [project.root / "_config.yml", project.root / "_toc.yml"]
-    files += sorted(p for p in (project.root / "book").rglob("*") if p.is_file())
+    files += sorted(p for folder in ("book", "_static") for p in (project.root / folder).rglob("*") if p.is_file())
     for path in files:
         digest.update(str(path.relative_to(project.root)).encode())
         digest.update(path.read_bytes())
