@@ -111,9 +111,11 @@ def built(tmp_path_factory):
 
 
 def plant(project, source: str, text: str) -> None:
+    """Add `text` to a segment of that source which the book quotes (one cited as CMOC evidence)."""
     path = project / "data" / "synthetic" / "segments.csv"
     segments = pd.read_csv(path, dtype=str, keep_default_na=False)
-    row = segments.index[segments["source"] == source][0]
+    cited = set(pd.read_csv(project / "data" / "synthetic" / "cmoc_evidence.csv", dtype=str)["segment_id"])
+    row = segments.index[(segments["source"] == source) & segments["segment_id"].isin(cited)][0]
     segments.loc[row, "text"] = segments.loc[row, "text"] + " " + text
     segments.to_csv(path, index=False, lineterminator="\n")
 

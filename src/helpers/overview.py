@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.dataset import Dataset
+from helpers.disclosure import Policy
 
 
 def dataset_counts(dataset: Dataset) -> pd.DataFrame:
@@ -36,12 +37,12 @@ def fieldwork_period(dataset: Dataset) -> tuple[str, str]:
     return (sites["fieldwork_start"].min().strftime("%B %Y"), sites["fieldwork_end"].max().strftime("%B %Y"))
 
 
-def glue_counts(counts: pd.DataFrame, dataset: Dataset) -> None:
-    """Glue every count, the dataset name and its kind for the book's text."""
+def glue_counts(counts: pd.DataFrame, dataset: Dataset, policy: Policy) -> None:
+    """Glue every count (under the disclosure policy, as text), the dataset name and its kind."""
     from myst_nb import glue
 
     for key, value in counts["value"].items():
-        glue(key, int(value), display=False)
+        glue(key, str(policy.count(value)), display=False)
     meta = dataset.metadata
     glue("dataset_name", meta.name, display=False)
     glue("dataset_kind", "synthetic (generated, not real people)" if meta.synthetic else "real study data", display=False)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers.disclosure import Policy
 from helpers.scoring import LOWER_IS_BETTER, MEASURES
 
 PALETTE = sns.color_palette("colorblind")
@@ -28,11 +29,13 @@ SHORT_LABELS = {
 }
 
 
-def paired_plot(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame):
+def paired_plot(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, policy: Policy):
     """One panel per measure: a line per patient from wave 1 to wave 2, the mean in bold.
 
     ONS panels shade the ONS bands and mark the UK mean; the anxiety axis is
-    reversed so that up means better on every panel.
+    reversed so that up means better on every panel. Under the disclosure policy,
+    a panel with fewer patients than its threshold shows no data, and individual
+    lines are drawn only when the policy allows individual trajectories.
     """
     fig, grid = plt.subplots(2, 3, figsize=(11, 7.2))
     axes = grid.ravel()
@@ -48,8 +51,14 @@ def paired_plot(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame):
                 ax.text(2.08, (band.lower + band.upper) / 2, band.band, fontsize=8, va="center", color="#555555")
             if measure in uk_means:
                 ax.axhline(uk_means[measure], color=PALETTE[3], linestyle="--", linewidth=1.4, label="UK mean")
-        jitter = np.linspace(-0.03, 0.03, len(wide)) if len(wide) > 1 else np.zeros(len(wide))
-        for offset, values in zip(jitter, wide.to_numpy()):
+        n_pairs = len(wide)
+        if not policy.allows(n_pairs):
+            ax.text(1.5, (low + high) / 2, "not shown\n(disclosure control)",
+                    ha="center", va="center", fontsize=9, color="#333333")
+            wide = wide.iloc[0:0]
+        individual = wide if policy.individual_trajectories else wide.iloc[0:0]
+        jitter = np.linspace(-0.03, 0.03, len(individual)) if len(individual) > 1 else np.zeros(len(individual))
+        for offset, values in zip(jitter, individual.to_numpy()):
             ax.plot([1 + offset, 2 + offset], values, color="#8c8c8c", alpha=0.7, linewidth=0.9,
                     marker="o", markersize=3, label="one patient" if offset == jitter[0] else None)
         if len(wide):
@@ -63,7 +72,9 @@ def paired_plot(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame):
         if measure in LOWER_IS_BETTER:
             ax.invert_yaxis()
             title += "\nlower is better: axis reversed"
-        ax.set_title(f"{title}\n{len(wide)} patients with both waves", fontsize=10)
+        shown_n = (f"{policy.count(n_pairs)} patients" if policy.allows(n_pairs) or n_pairs == 0
+                   else f"fewer than {policy.threshold} patients")
+        ax.set_title(f"{title}\n{shown_n} with both waves", fontsize=10)
     legend_ax = axes[-1]
     legend_ax.axis("off")
     handles, labels = [], []
@@ -79,8 +90,13 @@ def paired_plot(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame):
     return fig
 
 
-def trajectory_plot(trajectory: pd.DataFrame, title: str = ""):
-    """Mean GP contacts per patient by month around referral (referral between month -1 and 1)."""
+def trajectory_plot(trajectory: pd.DataFrame, policy: Policy, title: str = ""):
+    """Mean GP contacts per patient by month around referral (referral between month -1 and 1).
+
+    Months resting on fewer patients than the disclosure threshold are left out.
+    """
+    trajectory = trajectory.assign(mean_contacts=trajectory["mean_contacts"].where(
+        trajectory["n_patients"].map(policy.allows)))
     fig, ax = plt.subplots(figsize=(8, 3.6))
     before = trajectory[trajectory["month"] < 0]
     after = trajectory[trajectory["month"] > 0]
@@ -114,10 +130,11 @@ def time_use_plot(time_use: pd.DataFrame):
     return fig
 
 
-def forest_plot(outcomes: pd.DataFrame):
+def forest_plot(outcomes: pd.DataFrame, policy: Policy):
     """Mean change (wave 2 minus wave 1) with its 95% CI, one panel per measure, one row per site.
 
-    Sites with too few pairs for an interval show a hollow point. The pooled row
+    Sites with too few pairs for an interval show a hollow point; rows resting on
+    fewer patients than the disclosure threshold are not drawn. The pooled row
     ("ALL") is drawn as a diamond. An arrow under each panel points to "better".
     """
     sites = [s for s in outcomes["site_id"].unique() if s != "ALL"] + ["ALL"]
@@ -127,6 +144,8 @@ def forest_plot(outcomes: pd.DataFrame):
         rows = outcomes[outcomes["measure"] == measure].set_index("site_id").reindex(sites)
         y = np.arange(len(sites))[::-1]
         for yi, (site, r) in zip(y, rows.iterrows()):
+            if not policy.allows(r["n_pairs"]):
+                continue
             pooled = site == "ALL"
             colour = PALETTE[1] if pooled else PALETTE[0]
             if pd.notna(r["ci95_low"]):
@@ -135,7 +154,7 @@ def forest_plot(outcomes: pd.DataFrame):
             elif pd.notna(r["mean_diff"]):
                 ax.plot(r["mean_diff"], yi, marker="o", markerfacecolor="white", color=colour, markersize=6)
         ax.axvline(0, color="#444444", linewidth=1)
-        ax.set_yticks(y, [f"{s} (n={int(n)})" if pd.notna(n) else s
+        ax.set_yticks(y, [f"{s} (n={policy.count(n)})" if pd.notna(n) else s
                           for s, n in zip(sites, rows["n_pairs"])])
         ax.set_title(SHORT_LABELS[measure], fontsize=10)
         better = "lower is better  <-" if measure in LOWER_IS_BETTER else "->  higher is better"
@@ -144,6 +163,7 @@ def forest_plot(outcomes: pd.DataFrame):
     axes[-1].axis("off")
     axes[-1].text(0.05, 0.5, "Squares: a site's mean change with its 95% CI.\n"
                              "Hollow circles: too few pairs for an interval.\n"
+                             f"Rows with fewer than {policy.threshold} patients\n(disclosure control): not drawn.\n"
                              "Diamond: all sites pooled.", fontsize=9, va="center")
     fig.tight_layout()
     return fig

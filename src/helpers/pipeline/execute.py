@@ -84,6 +84,7 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
     under the title."""
     import nbformat
 
+    from helpers.disclosure import Policy
     from helpers.provenance import provenance_markdown
 
     notebook = nbformat.read(path, as_version=4)
@@ -99,6 +100,10 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
                               time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)), duration,
                               appendix="../" * depth + "provenance.md")
     notebook.cells.insert(1, nbformat.v4.new_markdown_cell(box, metadata={"tags": ["provenance"]}))
+    if "disclosure" in job.parameters:
+        rule = Policy(**job.parameters["disclosure"]).statement()
+        notebook.cells.insert(2, nbformat.v4.new_markdown_cell(f":::{{note}}\n{rule}\n:::\n",
+                                                               metadata={"tags": ["disclosure"]}))
     nbformat.write(notebook, path)
 
 

@@ -29,18 +29,19 @@ def read_pipeline(notebooks_dir: Path) -> list[dict]:
 
 
 def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir: str,
-              sites: list[str] | None = None) -> list[Job]:
+              sites: list[str] | None = None, common: dict | None = None) -> list[Job]:
     """Jobs for every pipeline entry; site entries expand to one job per site.
 
-    An entry's `parameters` are passed to each of its jobs. `sites` restricts the
-    site jobs (dataset-wide jobs always run on all the data).
+    `common` parameters (the disclosure policy) go to every job, and an entry's
+    `parameters` to each of its jobs. `sites` restricts the site jobs
+    (dataset-wide jobs always run on all the data).
     """
     data_hash = dataset_fingerprint(dataset)
     chosen = dataset.site_ids if sites is None else [s for s in dataset.site_ids if s in set(sites)]
     jobs = []
     for entry in entries:
         stem = Path(entry["template"]).stem
-        extra = entry.get("parameters") or {}
+        extra = {**(common or {}), **(entry.get("parameters") or {})}
         if entry["scope"] == "site":
             for site_id in chosen:
                 jobs.append(Job(

@@ -8,12 +8,13 @@ import shutil
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.dataset import load_dataset
+from helpers.disclosure import load_policy
 from helpers.pipeline.cache import JobCache
 from helpers.pipeline.execute import JobResult, run_jobs
 from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
@@ -51,7 +52,9 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
     if unknown:
         raise UsageError(f"--site {', '.join(unknown)}: not in {data_dir}/sites.csv "
                          f"(sites: {', '.join(dataset.site_ids)})")
-    jobs = plan_jobs(read_pipeline(project.notebooks), dataset, data_dir, results_dir, sites)
+    policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
+    jobs = plan_jobs(read_pipeline(project.notebooks), dataset, data_dir, results_dir, sites,
+                     common={"disclosure": asdict(policy)})
     cache = JobCache(project.cache)
     env_hash = environment_hash(project)
     templates = {j.template: sha256_file(project.notebooks / j.template) for j in jobs}
