@@ -21,7 +21,7 @@ book: $(STAMP)
 	$(BIN)/linkbook build
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Regenerate the embedded synthetic dataset from the default seed.
 data: $(STAMP)

@@ -345,10 +345,10 @@ THEORY_EDGES = (
     ("self_confidence_hope", "social_capital", "enables", "evaluation"),
     ("social_capital", "patient_activation", "prompts", "review"),
     ("social_capital", "patient_wellbeing", "improves", "review"),
-    ("social_capital", "gp_contact_down", "reduces reliance", "review"),
-    ("patient_activation", "gp_contact_up", "can increase", "review"),
-    ("anchor_point", "gp_contact_down", "reduces", "evaluation"),
-    ("anchor_point", "gp_contact_up", "can increase", "evaluation"),
+    ("social_capital", "gp_contact_down", "can lead to", "review"),
+    ("patient_activation", "gp_contact_up", "can lead to", "review"),
+    ("anchor_point", "gp_contact_down", "can lead to", "evaluation"),
+    ("anchor_point", "gp_contact_up", "can lead to", "evaluation"),
 )
 
 # CMOCs: id, context, mechanism, outcome, proposition node, origin,
