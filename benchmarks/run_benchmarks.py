@@ -161,7 +161,37 @@ def main() -> None:
             seconds[f"linkbook cold, {size} sites"] = linkbook_build(copy_project(tmp / f"p{size}", data))
     out = ROOT / "benchmarks" / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
+    (ROOT / "benchmarks" / "README.md").write_text(report(results))
     print(json.dumps(results, indent=2))
+
+
+def report(results: dict) -> str:
+    """benchmarks/README.md: the figures of one run, the machine, and the targets they are held to."""
+    m, s = results["machine"], results["seconds"]
+    lines = ["# Benchmarks", "",
+             f"Measured by `benchmarks/run_benchmarks.py` on {m['date']}: {m['cpu']}, {m['cores']} cores, "
+             f"{m['memory_gib']} GiB, Python {m['python']}. Wall-clock seconds, one run of each scenario, "
+             "each in a fresh copy of the project; all scenarios ran in the same session, one after another.", "",
+             "| scenario | seconds |", "|---|---|"]
+    lines += [f"| {name} | {value:.1f} |" for name, value in s.items()]
+    cold = s["linkbook cold"]
+    checks = [("no-change rebuild under 1.5 s", s["linkbook no-change"], s["linkbook no-change"] < 1.5),
+              ("one-site change under 35% of the cold build", s["linkbook one-site"] / cold,
+               s["linkbook one-site"] / cold < 0.35)]
+    if "(b) jupyter-book cache" in s:
+        checks.append(("cold build at least 1.7x faster than jupyter-book's cache mode",
+                       s["(b) jupyter-book cache"] / cold, s["(b) jupyter-book cache"] / cold >= 1.7))
+    sizes = {int(k.split(", ")[1].split()[0]): v for k, v in s.items() if k.startswith("linkbook cold, ")}
+    if 100 in sizes:
+        checks.append(("100 sites under 180 s", sizes[100], sizes[100] < 180))
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {name} | {value:.2f} | {'yes' if ok else 'no'} |" for name, value, ok in checks]
+    if sizes:
+        lines += ["", "Cost per site (cold build seconds divided by sites): " +
+                  ", ".join(f"{n} sites {v / n:.2f} s" for n, v in sorted(sizes.items())) + "."]
+    lines += ["", "Re-run: `.venv/bin/python benchmarks/run_benchmarks.py` (about 10 minutes on 2 cores). "
+              "Timings are never asserted in tests.", ""]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
