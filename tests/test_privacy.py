@@ -143,3 +143,14 @@ def test_deny_list_inside_the_project_is_refused(built):
     inside.write_text("Somebody\n")
     completed = linkbook(built, "build", "--deny-list", str(inside))
     assert completed.returncode == 2 and "outside the repository" in completed.stderr
+
+
+def test_release_checklist_lists_every_table_and_figure_with_its_status(built):
+    from helpers.release import checklist
+
+    text = checklist(built / "_build" / "html", "the rule")
+    assert "Policy in force: the rule" in text
+    assert "policy applied" in text  # tables made through the disclosure helper
+    assert "| figure:" in text
+    site = [line for line in text.splitlines() if line.startswith("| book/generated/sites/S1.html")]
+    assert any("table" in line for line in site) and any("figure" in line for line in site)
