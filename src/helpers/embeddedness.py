@@ -20,15 +20,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.dataset import Dataset
+from helpers.rules import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, EMBEDDEDNESS_THRESHOLDS
 
 LEVELS = ("bolted_on", "fitting_in", "belonging")
 LEVEL_SCORES = {"bolted_on": -1, "fitting_in": 0, "belonging": 1}
 LEVEL_NAMES = {"bolted_on": "bolted on", "fitting_in": "fitting in", "belonging": "belonging",
                "no evidence": "no evidence"}
 CODES = {f"embeddedness.{level}": level for level in LEVELS}
-THRESHOLDS = (-1 / 3, 1 / 3)
-BOOTSTRAP_SAMPLES = 4000
-BOOTSTRAP_SEED = 20211101
+THRESHOLDS = EMBEDDEDNESS_THRESHOLDS
 NO_EVIDENCE = "no evidence"
 COLUMNS = ("site_id", "n_segments", "score", "ci95_low", "ci95_high", "position")
 

@@ -10,13 +10,10 @@ from pathlib import Path
 
 import yaml
 
+from helpers.rules import BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS, GSE_MIN_ANSWERED, MIN_PAIRS
+
 
 def substitutions(notebooks_dir: Path) -> dict:
-    from helpers.embeddedness import BOOTSTRAP_SAMPLES, THRESHOLDS
-    from helpers.network import SEED as COMMUNITY_SEED
-    from helpers.outcomes import MIN_PAIRS
-    from helpers.scoring import GSE_MIN_ANSWERED
-
     pipeline = yaml.safe_load((notebooks_dir / "pipeline.yml").read_text(encoding="utf-8"))
     window = next(e["parameters"]["gp_window_months"] for e in pipeline["notebooks"]
                   if "gp_window_months" in (e.get("parameters") or {}))
@@ -24,8 +21,8 @@ def substitutions(notebooks_dir: Path) -> dict:
         "min_pairs": str(MIN_PAIRS),
         "gse_min_answered": str(GSE_MIN_ANSWERED),
         "gp_window_months": str(window),
-        "embeddedness_low": f"{THRESHOLDS[0]:.2f}",
-        "embeddedness_high": f"{THRESHOLDS[1]:.2f}",
+        "embeddedness_low": f"{EMBEDDEDNESS_THRESHOLDS[0]:.2f}",
+        "embeddedness_high": f"{EMBEDDEDNESS_THRESHOLDS[1]:.2f}",
         "bootstrap_samples": f"{BOOTSTRAP_SAMPLES:,}",
         "community_seed": str(COMMUNITY_SEED),
     }

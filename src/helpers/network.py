@@ -22,8 +22,9 @@ import pandas as pd
 
 from helpers.dataset import Dataset
 from helpers.embeddedness import embeddedness
+from helpers.rules import COMMUNITY_SEED
 
-SEED = 1  # Louvain community detection
+SEED = COMMUNITY_SEED
 METRIC_COLUMNS = ["site_id", "node_id", "node_type", "degree", "weighted_degree", "betweenness", "community"]
 POOLED = "ALL"
 

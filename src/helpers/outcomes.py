@@ -8,9 +8,9 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
+from helpers.rules import MIN_PAIRS
 from helpers.scoring import MEASURES
 
-MIN_PAIRS = 5
 EFFECT_SIZE_KIND = "cohen_dz"
 COLUMNS = (
     "site_id", "measure", "n_pairs", "mean_wave1", "mean_wave2", "mean_diff",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers import reference
 from helpers.contract import GSE_ITEMS, ONS_ITEMS
+from helpers.rules import GSE_MIN_ANSWERED
 
 MEASURES = (*ONS_ITEMS, "gse_total")
 LOWER_IS_BETTER = frozenset({"ons_anxious"})
@@ -23,7 +24,6 @@ MEASURE_LABELS = {
     "ons_anxious": "Anxiety yesterday (0-10, lower is better)",
     "gse_total": "General self-efficacy (10-40)",
 }
-GSE_MIN_ANSWERED = 7
 
 
 def gse_total(questionnaires: pd.DataFrame) -> pd.Series:

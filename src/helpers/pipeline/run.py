@@ -93,9 +93,23 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
     if report.failed and not keep_going:
         out(f"{len(report.failed)} notebook(s) failed; results/ was left as it was.")
         return report
+    if not results and _published(project.root / results_dir, jobs, data_dir):
+        out(f"Nothing changed: {results_dir}/ is up to date.")
+        return report
     _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context)
     out(f"Results written to {results_dir}/ ({len(results)} executed, {len(report.reused)} reused)")
     return report
+
+
+def _published(results: Path, jobs: list[Job], data_dir: str) -> bool:
+    """Whether results/ already holds the outputs of exactly these jobs on this dataset."""
+    try:
+        manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+    return (manifest["dataset"]["path"] == data_dir
+            and [j["name"] for j in manifest["jobs"]] == [j.name for j in jobs]
+            and all(j["status"] == "ok" for j in manifest["jobs"]))
 
 
 class _Progress:
