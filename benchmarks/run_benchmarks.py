@@ -109,11 +109,14 @@ def _jupyter_book(project: Path, execute: str) -> None:
     from helpers.book import write_generated_sources
     from helpers.dataset import load_dataset
     from helpers.project import Project
+    from helpers.provenance import run_context
 
     proj = Project(project)
     dataset = load_dataset(project / "data" / "synthetic")
     pages = [f"book/generated/sites/{s}" for s in dataset.site_ids]
-    write_generated_sources(proj, dataset, pages)
+    context = run_context(project, dataset)
+    manifest = {**context, "dataset": {**context["dataset"], "path": "data/synthetic"}, "jobs": []}
+    write_generated_sources(proj, dataset, pages, manifest)
     config_path = proj.generated / "_config.yml"
     config = yaml.safe_load(config_path.read_text())
     config["execute"] = {"execute_notebooks": execute, "timeout": 600,

@@ -112,3 +112,15 @@ def test_empty_scores():
     out = paired_outcomes(empty, "S1")
     assert list(out["measure"]) == list(MEASURES)
     assert (out["n_pairs"] == 0).all()
+
+
+def test_without_tests_the_means_and_interval_are_unchanged():
+    rng = np.random.default_rng(5)
+    rows = [(f"p{i}", wave, "ons_happy", float(v)) for i in range(12)
+            for wave, v in ((1, rng.integers(0, 11)), (2, rng.integers(0, 11)))]
+    s = pd.DataFrame(rows, columns=["participant_id", "wave", "measure", "value"])
+    full = paired_outcomes(s, "X").set_index("measure").loc["ons_happy"]
+    quick = paired_outcomes(s, "X", tests=False).set_index("measure").loc["ons_happy"]
+    for column in ("n_pairs", "mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high"):
+        assert quick[column] == full[column]
+    assert np.isnan(quick["p_t"]) and np.isnan(quick["p_wilcoxon"]) and np.isnan(quick["effect_size"])

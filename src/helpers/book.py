@@ -87,9 +87,14 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
         out("Book sources unchanged: _build/html is up to date.")
         return 0
     work = project.cache / "sphinx"  # jupyter-book's own incremental state
-    # Pages are rewritten from the cached doctrees every time, so pages of sites
-    # that are no longer in the dataset never linger in the published book.
-    shutil.rmtree(work / "_build" / "html", ignore_errors=True)
+    # When the table of contents changes (sites added or removed), every page is
+    # rewritten from the cached doctrees, so no page keeps an old navigation bar
+    # and no page of a removed site lingers; otherwise Sphinx rewrites only the
+    # pages whose sources changed.
+    toc_digest = hashlib.sha256((project.generated / "_toc.yml").read_bytes()).hexdigest()
+    toc_stamp = project.cache / "book-toc.sha256"
+    if not toc_stamp.is_file() or toc_stamp.read_text() != toc_digest:
+        shutil.rmtree(work / "_build" / "html", ignore_errors=True)
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(project.root),
         "--config", str(project.generated / "_config.yml"), "--toc", str(project.generated / "_toc.yml"),
@@ -115,6 +120,7 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
     os.replace(new, html)
     shutil.rmtree(old, ignore_errors=True)
     write_atomic(stamp, digest)
+    write_atomic(toc_stamp, toc_digest)
     out(f"Book written to {html.relative_to(project.root)}/index.html")
     if release_policy is not None:
         write_atomic(project.build / "release_checklist.md", checklist(html, release_policy))

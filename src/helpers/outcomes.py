@@ -18,7 +18,7 @@ COLUMNS = (
 )
 
 
-def paired_outcomes(scores: pd.DataFrame, site_id: str) -> pd.DataFrame:
+def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True) -> pd.DataFrame:
     """One row per measure (``MEASURES`` order) comparing wave 2 with wave 1.
 
     ``scores`` is the long table of ``helpers.scoring.scores`` for the patients
@@ -38,12 +38,16 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str) -> pd.DataFrame:
       (ddof 1), signed like mean_diff. Not pingouin's ttest ``cohen_d``, which
       is d_av and unsigned.
 
+    ``tests=False`` leaves p_t, p_wilcoxon and the effect size NaN (for figures
+    that need only means and intervals; the exact Wilcoxon test is slow on
+    samples of 10-13 with ties).
+
     With fewer than ``MIN_PAIRS`` pairs only n and means are given. The CI,
     p_t and d_z are also NaN when all differences are equal (no spread), and
     p_wilcoxon when all differences are zero.
     """
     rows = [
-        {"site_id": site_id, "measure": measure, **_paired_stats(*_pairs(scores, measure))}
+        {"site_id": site_id, "measure": measure, **_paired_stats(*_pairs(scores, measure), tests)}
         for measure in MEASURES
     ]
     return pd.DataFrame(rows, columns=list(COLUMNS)).assign(effect_size_kind=EFFECT_SIZE_KIND)
@@ -55,7 +59,7 @@ def _pairs(scores: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:
     return wide[1].to_numpy("float64"), wide[2].to_numpy("float64")
 
 
-def _paired_stats(wave1: np.ndarray, wave2: np.ndarray) -> dict:
+def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
     n = len(wave1)
     diff = wave2 - wave1
     means = [wave1.mean(), wave2.mean(), diff.mean()] if n else [np.nan] * 3
@@ -63,9 +67,10 @@ def _paired_stats(wave1: np.ndarray, wave2: np.ndarray) -> dict:
     if n >= MIN_PAIRS and np.ptp(diff) > 0:
         half = stats.t.ppf(0.975, n - 1) * diff.std(ddof=1) / np.sqrt(n)
         ci_low, ci_high = diff.mean() - half, diff.mean() + half
+    if tests and n >= MIN_PAIRS and np.ptp(diff) > 0:
         p_t = pg.ttest(wave2, wave1, paired=True)["p_val"].iloc[0]
         d_z = pg.compute_effsize(wave2, wave1, paired=True, eftype="cohen_dz")
-    if n >= MIN_PAIRS and np.any(diff != 0):
+    if tests and n >= MIN_PAIRS and np.any(diff != 0):
         p_w = pg.wilcoxon(wave2, wave1)["p_val"].iloc[0]
     return {
         "n_pairs": n, "mean_wave1": means[0], "mean_wave2": means[1], "mean_diff": means[2],
