@@ -53,13 +53,14 @@ def test_first_run_executes_every_job_and_writes_the_results(ran_once):
         assert (ran_once / job["output"]).is_file()
 
 
-def test_second_run_executes_nothing(ran_once):
-    before = results_bytes(ran_once)
+def test_second_run_executes_nothing_and_rewrites_nothing(ran_once):
+    manifest_path = ran_once / "results" / "manifest.json"
+    before, manifest_before = results_bytes(ran_once), manifest_path.read_bytes()
     completed = linkbook(ran_once, "run")
     assert completed.returncode == 0
-    assert "0 to run" in completed.stdout
-    assert executed_jobs(ran_once) == set()
+    assert "0 to run" in completed.stdout and "results/ is up to date" in completed.stdout
     assert results_bytes(ran_once) == before
+    assert manifest_path.read_bytes() == manifest_before
 
 
 def test_changing_one_questionnaire_row_reruns_that_site_and_the_synthesis(ran_once):

@@ -34,9 +34,6 @@ def stage_dir(staging_root: Path, job: Job) -> Path:
 
 def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_kernel: bool = False) -> JobResult:
     """Run one notebook into its staging directory; never raises for notebook errors."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     from helpers.pipeline import kernels
 
     stage = stage_dir(Path(staging_root), job)
@@ -44,7 +41,24 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_ker
     (stage / "results").mkdir(parents=True)
     parameters = {**job.parameters, "results_dir": str(stage / "results")}
     started = time.time()
-    error = None
+    for attempt in (1, 2):
+        error = _execute(job, root, staging_root, stage, parameters, fresh_kernel)
+        if error is None or "Kernel died" not in str(error.get("evalue")) or attempt == 2:
+            break
+        kernels.forget(root, str(staging_root))  # a kernel that died at start-up: once more on a new one
+    duration = round(time.time() - started, 3)
+    if error is None:
+        finish_notebook(stage / "notebook.ipynb", job, context, started, duration)
+    return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
+
+
+def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: dict, fresh_kernel: bool):
+    """One papermill execution; returns None or the error (cell, ename, evalue, traceback)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from helpers.pipeline import kernels
+
     try:
         with open(Path(staging_root) / f"kernel-{os.getpid()}.log", "ab") as log:
             engine = {} if fresh_kernel else {
@@ -56,14 +70,11 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_ker
                     progress_bar=False, log_output=False, request_save_on_cell_execute=False, **engine,
                 )
     except PapermillExecutionError as err:
-        error = {"cell": err.cell_index, "source": err.source, "ename": err.ename,
-                 "evalue": err.evalue, "traceback": _plain(err.traceback)}
+        return {"cell": err.cell_index, "source": err.source, "ename": err.ename,
+                "evalue": err.evalue, "traceback": _plain(err.traceback)}
     except Exception as err:  # kernel died, template missing, ...: still a job result, not a crash
-        error = {"cell": None, "source": "", "ename": type(err).__name__, "evalue": str(err), "traceback": ""}
-    duration = round(time.time() - started, 3)
-    if error is None:
-        finish_notebook(stage / "notebook.ipynb", job, context, started, duration)
-    return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
+        return {"cell": None, "source": "", "ename": type(err).__name__, "evalue": str(err), "traceback": ""}
+    return None
 
 
 @contextmanager

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import atexit
 import logging
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 
 from jupyter_client import BlockingKernelClient
 from jupyter_client.manager import AsyncKernelManager
@@ -50,7 +53,10 @@ def warm_kernel(cwd: str, run: str, log_file) -> AsyncKernelManager:
         return km
     if km is not None:
         shutdown(km)
-    km = AsyncKernelManager(kernel_name="python3")
+    # IPC sockets in a private directory: no TCP port can be taken by a kernel
+    # starting at the same moment in another worker.
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc",
+                            ip=str(Path(tempfile.mkdtemp(prefix="linkbook-kernel-")) / "kernel"))
     run_sync(km.start_kernel)(cwd=cwd, stdout=log_file, stderr=log_file)
     _kernels[key] = km
     return km
@@ -75,6 +81,14 @@ def shutdown(km: AsyncKernelManager) -> None:
         run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # already gone: nothing left to stop
         logging.getLogger(__name__).debug("kernel already stopped")
+    shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
+
+
+def forget(cwd: str, run: str) -> None:
+    """Drop this thread's kernel for the run (after it died), so the next call starts a new one."""
+    km = _kernels.pop((cwd, run, threading.get_ident()), None)
+    if km is not None:
+        shutdown(km)
 
 
 @atexit.register
