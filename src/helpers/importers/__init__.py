@@ -18,3 +18,20 @@ class ImportFailed(Exception):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__(f"{len(self.problems)} problem(s)")
+
+
+def read_utf8(path, what: str = "file", hint: str = "") -> str:
+    """The text of an input file (a UTF-8 byte-order mark is dropped), or ImportFailed saying why not."""
+    from pathlib import Path
+
+    from helpers.problems import Problem
+
+    path = Path(path)
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ImportFailed([Problem(str(path), None, None, f"{what} does not exist")]) from None
+    except OSError as err:
+        raise ImportFailed([Problem(str(path), None, None, f"cannot read the {what}: {err.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ImportFailed([Problem(path.name, None, None, f"{what} is not UTF-8 text{hint}")]) from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.importers import ImportFailed
+from helpers.importers import ImportFailed, read_utf8
 from helpers.problems import Problem
 
 
@@ -20,14 +20,7 @@ class Mapping:
     @classmethod
     def load(cls, path) -> Mapping:
         path = Path(path)
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except FileNotFoundError:
-            raise ImportFailed([Problem(str(path), None, None, "mapping file does not exist")]) from None
-        except OSError as err:
-            raise ImportFailed([Problem(str(path), None, None, f"cannot read the mapping file: {err.strerror}")]) from None
-        except UnicodeDecodeError:
-            raise ImportFailed([Problem(path.name, None, None, "mapping file is not UTF-8 text")]) from None
+        text = read_utf8(path, "mapping file")
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(text)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.contract import GSE_ITEMS, ONS_ITEMS, TABLE_BY_NAME
-from helpers.importers import ImportFailed
+from helpers.importers import ImportFailed, read_utf8
 from helpers.importers.mapping import Mapping
 from helpers.importers.tables import contract_value, frame
 from helpers.problems import Problem
@@ -99,14 +99,7 @@ def _choices(text: str) -> dict:
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
     """Header (lower-case) and (line, row) pairs of a CSV file; the header is line 1."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ImportFailed([Problem(str(path), None, None, "file does not exist")]) from None
-    except OSError as err:
-        raise ImportFailed([Problem(str(path), None, None, f"cannot read the file: {err.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ImportFailed([Problem(path.name, None, None, "file is not UTF-8 text (export it again as CSV)")]) from None
+    text = read_utf8(path, hint=" (export it again as CSV)")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems, rows = [], []
     try:
