@@ -7,7 +7,6 @@ when the whole build has succeeded, so a failed build leaves the previous book.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import yaml
 from helpers.dataset import Dataset
 from helpers.dictionary import dictionary_markdown, tables_markdown
 from helpers.method_constants import substitutions
-from helpers.pipeline.cache import write_atomic
+from helpers.pipeline.cache import replace_dir, restore_interrupted, write_atomic
 from helpers.privacy import read_deny_list, scan_site
 from helpers.release import checklist
 from helpers.project import Project
@@ -114,11 +113,7 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
         return 2
     new = project.build / f".html-new-{uuid.uuid4().hex[:6]}"
     shutil.copytree(work / "_build" / "html", new)
-    old = project.build / f".html-old-{uuid.uuid4().hex[:6]}"
-    if html.exists():
-        os.replace(html, old)
-    os.replace(new, html)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_dir(new, html)
     write_atomic(stamp, digest)
     write_atomic(toc_stamp, toc_digest)
     out(f"Book written to {html.relative_to(project.root)}/index.html")
@@ -130,12 +125,7 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
 
 def restore_interrupted_swap(project: Project) -> None:
     """If a previous build was killed between its two renames, put the old book back."""
-    html = project.build / "html"
-    if html.exists() or not project.build.is_dir():
-        return
-    olds = sorted(project.build.glob(".html-old-*"))
-    if olds:
-        os.replace(olds[-1], html)
+    restore_interrupted(project.build / "html")
 
 
 def rameses_page(project: Project) -> str:

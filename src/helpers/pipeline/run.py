@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.dataset import load_dataset
 from helpers.disclosure import load_policy
-from helpers.pipeline.cache import JobCache
+from helpers.pipeline.cache import JobCache, replace_dir
 from helpers.pipeline.execute import JobResult, run_jobs
 from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
 from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
@@ -133,22 +133,12 @@ def _remove_stale_staging(staging: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move `new` to `target`, replacing it; the old copy is removed only afterwards."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:6]}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _promote(project: Project, job: Job, result: JobResult) -> None:
     stage = Path(result.stage)
     output = project.generated / job.output
     output.parent.mkdir(parents=True, exist_ok=True)
     os.replace(stage / "notebook.ipynb", output)
-    _replace_dir(stage / "results", project.cache / "parts" / job.name)
+    replace_dir(stage / "results", project.cache / "parts" / job.name)
 
 
 def _job_record(job: Job, result: JobResult) -> dict:
@@ -202,5 +192,5 @@ def _publish_results(project, jobs, report, cache, dataset, data_dir, results_di
         record["reused"] = job.name in report.reused
         manifest["jobs"].append(record)
     (new / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    _replace_dir(new, target)
+    replace_dir(new, target)
 
