@@ -71,7 +71,9 @@ def notebook_jobs(project: Path) -> list[tuple[str, str, dict]]:
 
     dataset = load_dataset(project / "data" / "synthetic")
     jobs = plan_jobs(read_pipeline(project / "notebooks"), dataset, "data/synthetic", "results")
-    return [(j.template, j.output, {**j.parameters, "results_dir": str(project / ".bench" / j.name)})
+    # Absolute paths: jupyter-book's cache mode runs each notebook in the notebook's own folder.
+    return [(j.template, j.output, {**j.parameters, "data_dir": str(project / "data" / "synthetic"),
+                                    "results_dir": str(project / ".bench" / j.name)})
             for j in jobs]
 
 
@@ -101,7 +103,11 @@ def jupyter_book_cache(project: Path) -> float:
         subprocess.run(args, check=True, capture_output=True)
     start = time.perf_counter()
     _jupyter_book(project, execute="cache")
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    failed = sorted(str(p.relative_to(project)) for p in (project / "_build" / "html" / "reports").rglob("*.err.log"))
+    if failed:  # jupyter-book only warns when a notebook fails; a baseline that skipped work is no baseline
+        raise RuntimeError(f"jupyter-book cache mode: {len(failed)} notebook(s) failed: {', '.join(failed)}")
+    return elapsed
 
 
 def _jupyter_book(project: Path, execute: str) -> None:
