@@ -62,7 +62,7 @@ def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: di
     try:
         with open(Path(staging_root) / f"kernel-{os.getpid()}.log", "ab") as log:
             engine = {} if fresh_kernel else {
-                "engine_name": kernels.ENGINE, "km": kernels.warm_kernel(root, str(staging_root), log)}
+                "engine_name": kernels.ENGINE, "warm": kernels.warm_kernel(root, str(staging_root), log)}
             with _stderr_to(log):  # a fresh kernel's start-up chatter, kept out of the progress display
                 papermill.execute_notebook(
                     str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),

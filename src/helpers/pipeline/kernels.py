@@ -2,12 +2,14 @@
 
 Starting a kernel and importing pandas, scipy, statsmodels, pingouin, seaborn and
 networkx costs about 3 s per notebook, more than most notebooks' analysis. A
-worker therefore keeps its kernel between notebooks and, before each new one,
-clears it: the user namespace (`%reset -f`), open figures, matplotlib and pandas
-options and warning filters. Imported modules stay loaded, which is the saving.
-A kernel that died or could not be cleared is replaced by a fresh one.
-`linkbook run --fresh-kernels` starts a new kernel for every notebook instead;
-tests check that both ways give byte-identical results.
+worker therefore keeps its kernel, and one connected client, between notebooks
+and, before each new one, clears it: the user namespace (`%reset -f`), open
+figures, matplotlib and pandas options and warning filters. Imported modules stay
+loaded, which is the saving. Keeping the client also saves its handshake (at
+least 0.2 s of polling each time a client connects). A kernel that died or could
+not be cleared is replaced by a fresh one. `linkbook run --fresh-kernels` starts
+a new kernel for every notebook instead; tests check that both ways give
+byte-identical results.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import logging
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-from jupyter_client import BlockingKernelClient
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
@@ -36,10 +39,20 @@ with _w.catch_warnings():
 _w.resetwarnings()
 del _w, _mpl, _plt, _pd
 """
-_kernels: dict[tuple, AsyncKernelManager] = {}
+START_TIMEOUT = 60
+RESET_TIMEOUT = 30
 
 
-def warm_kernel(cwd: str, run: str, log_file) -> AsyncKernelManager:
+@dataclass
+class WarmKernel:
+    km: AsyncKernelManager
+    kc: AsyncKernelClient
+
+
+_kernels: dict[tuple, WarmKernel] = {}
+
+
+def warm_kernel(cwd: str, run: str, log_file) -> WarmKernel:
     """This thread's kernel for this run, cleared and ready for the next notebook.
 
     Kernels never outlive their run (a Dask worker lives longer than a run, and
@@ -48,71 +61,78 @@ def warm_kernel(cwd: str, run: str, log_file) -> AsyncKernelManager:
     key = (cwd, run, threading.get_ident())
     for other in [k for k in _kernels if k[2] == key[2] and k != key]:
         shutdown(_kernels.pop(other))
-    km = _kernels.get(key)
-    if km is not None and run_sync(km.is_alive)() and _clear(km):
-        return km
-    if km is not None:
-        shutdown(km)
+    warm = _kernels.pop(key, None)
+    if warm is not None and run_sync(warm.km.is_alive)() and run_sync(_clear)(warm.kc):
+        _kernels[key] = warm
+        return warm
+    if warm is not None:
+        shutdown(warm)
     # IPC sockets in a private directory: no TCP port can be taken by a kernel
     # starting at the same moment in another worker.
     km = AsyncKernelManager(kernel_name="python3", transport="ipc",
                             ip=str(Path(tempfile.mkdtemp(prefix="linkbook-kernel-")) / "kernel"))
     run_sync(km.start_kernel)(cwd=cwd, stdout=log_file, stderr=log_file)
-    _kernels[key] = km
-    return km
+    warm = WarmKernel(km, run_sync(_connect)(km))
+    _kernels[key] = warm
+    return warm
 
 
-def _clear(km: AsyncKernelManager) -> bool:
-    client = BlockingKernelClient()
-    client.load_connection_info(km.get_connection_info())
-    client.start_channels()
+async def _connect(km: AsyncKernelManager) -> AsyncKernelClient:
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=START_TIMEOUT)
+    kc.allow_stdin = False
+    return kc
+
+
+async def _clear(kc: AsyncKernelClient) -> bool:
+    """Run RESET; False if the kernel failed it or did not answer in time."""
+    msg_id = kc.execute(RESET, silent=True, store_history=False)
     try:
-        client.wait_for_ready(timeout=30)
-        reply = client.execute_interactive(RESET, timeout=30, output_hook=lambda msg: None)
-        return reply["content"]["status"] == "ok"
-    except (RuntimeError, TimeoutError):
+        while True:
+            reply = await kc.get_shell_msg(timeout=RESET_TIMEOUT)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]["status"] == "ok"
+    except Exception:  # queue.Empty on timeout, or a closed socket: replace the kernel
         return False
-    finally:
-        client.stop_channels()
 
 
-def shutdown(km: AsyncKernelManager) -> None:
+def shutdown(warm: WarmKernel) -> None:
     try:
-        run_sync(km.shutdown_kernel)(now=True)
+        warm.kc.stop_channels()
+        run_sync(warm.km.shutdown_kernel)(now=True)
     except Exception:  # already gone: nothing left to stop
         logging.getLogger(__name__).debug("kernel already stopped")
-    shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
+    shutil.rmtree(Path(warm.km.ip).parent, ignore_errors=True)
 
 
 def forget(cwd: str, run: str) -> None:
     """Drop this thread's kernel for the run (after it died), so the next call starts a new one."""
-    km = _kernels.pop((cwd, run, threading.get_ident()), None)
-    if km is not None:
-        shutdown(km)
+    warm = _kernels.pop((cwd, run, threading.get_ident()), None)
+    if warm is not None:
+        shutdown(warm)
 
 
 @atexit.register
 def _shutdown_all() -> None:
-    for km in _kernels.values():
-        shutdown(km)
+    for warm in _kernels.values():
+        shutdown(warm)
     _kernels.clear()
 
 
 class WarmKernelEngine(NBClientEngine):
-    """papermill's nbclient engine, running on a kernel it is given and leaving it alive."""
+    """papermill's nbclient engine, running on a warm kernel and client and leaving both alive."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=60, execution_timeout=None, **kwargs):
+        warm = kwargs["warm"]
         client = PapermillNotebookClient(
-            nb_man, km=kwargs["km"], timeout=execution_timeout, startup_timeout=start_timeout,
+            nb_man, km=warm.km, timeout=execution_timeout, startup_timeout=start_timeout,
             kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file)
-        try:
-            return client.execute()
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+        client.kc = warm.kc  # connected and ready: nbclient skips its own client start-up
+        return client.execute()
 
 
 papermill_engines.register(ENGINE, WarmKernelEngine)
