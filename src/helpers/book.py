@@ -7,6 +7,7 @@ when the whole build has succeeded, so a failed build leaves the previous book.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -72,8 +73,9 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
 
 
 def build_html(project: Project, deny_list: Path | None = None, release_policy: str | None = None,
-               out=print) -> int:
-    """Run jupyter-book (warnings are errors, references checked), then the privacy guard.
+               jobs: int | None = None, out=print) -> int:
+    """Run jupyter-book's Sphinx build on `jobs` processes (default: the CPU count; warnings
+    are errors, references checked), then the privacy guard.
 
     Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers;
     in both failure cases the previous book in _build/html is left untouched. With
@@ -95,9 +97,9 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
     if not toc_stamp.is_file() or toc_stamp.read_text() != toc_digest:
         shutil.rmtree(work / "_build" / "html", ignore_errors=True)
     command = [
-        str(Path(sys.executable).with_name("jupyter-book")), "build", str(project.root),
+        sys.executable, "-m", "helpers.sphinx_build", str(project.root),
         "--config", str(project.generated / "_config.yml"), "--toc", str(project.generated / "_toc.yml"),
-        "--path-output", str(work), "-W", "-n", "--keep-going", "-q",
+        "--out", str(work), "--jobs", str(jobs or os.cpu_count() or 1),
     ]
     completed = subprocess.run(command, cwd=project.root, capture_output=True, text=True)
     if completed.returncode != 0:

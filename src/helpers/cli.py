@@ -145,7 +145,7 @@ def cmd_build(args, project) -> int:
     write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
     code = build_html(project, deny_list=_deny_list(args, project),
-                      release_policy=None if dataset.metadata.synthetic else policy.statement())
+                      release_policy=None if dataset.metadata.synthetic else policy.statement(), jobs=args.jobs)
     if code != 0:
         return code
     return EXIT_FAILED if report.failed else EXIT_OK
@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         command.add_argument("--data", default=None, help=f"dataset directory (default {DEFAULT_DATA} of the project)")
         command.add_argument("--site", action="append", metavar="ID", help="run only this site (repeatable)")
-        command.add_argument("--jobs", type=_positive_int, default=None, help="parallel notebooks (default: CPU count)")
+        command.add_argument("--jobs", type=_positive_int, default=None, help="parallel notebooks, and Sphinx processes for the book (default: CPU count)")
         command.add_argument("--scheduler", metavar="ADDRESS", help="send jobs to this Dask distributed scheduler")
         command.add_argument("--force", action="store_true", help="run every notebook, even unchanged ones")
         command.add_argument("--results", default="results", help="results directory (default results)")
