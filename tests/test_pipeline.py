@@ -24,9 +24,11 @@ from pipeline_support import executed_jobs, linkbook, make_project, manifest, re
 from conftest import ROOT
 
 
-def dataset_jobs() -> set[str]:
+def dataset_jobs(reading: str | None = None) -> set[str]:
+    """Names of the dataset-wide jobs (only those whose notebook reads table `reading`, if given)."""
     spec = yaml.safe_load((ROOT / "notebooks" / "pipeline.yml").read_text())
-    return {entry["template"].removesuffix(".ipynb") for entry in spec["notebooks"] if entry["scope"] == "dataset"}
+    return {entry["template"].removesuffix(".ipynb") for entry in spec["notebooks"] if entry["scope"] == "dataset"
+            and (reading is None or "reads" not in entry or reading in entry["reads"])}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def test_second_run_executes_nothing_and_rewrites_nothing(ran_once):
     assert manifest_path.read_bytes() == manifest_before
 
 
-def test_changing_one_questionnaire_row_reruns_that_site_and_the_synthesis(ran_once):
+def test_changing_one_questionnaire_row_reruns_that_site_and_the_syntheses_reading_questionnaires(ran_once):
     path = ran_once / "data" / "synthetic" / "questionnaires.csv"
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     row = table.index[table["participant_id"].str.startswith("S2-")][0]
@@ -71,7 +73,21 @@ def test_changing_one_questionnaire_row_reruns_that_site_and_the_synthesis(ran_o
     table.to_csv(path, index=False, lineterminator="\n")
     completed = linkbook(ran_once, "run")
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert executed_jobs(ran_once) == {"site-S2"} | dataset_jobs()
+    assert executed_jobs(ran_once) == {"site-S2"} | dataset_jobs(reading="questionnaires")
+    assert "synthesis_outcomes" in executed_jobs(ran_once)
+    assert "synthesis_network" not in executed_jobs(ran_once)  # it declares no questionnaires
+
+
+def test_changing_one_tie_reruns_that_site_and_the_syntheses_reading_connections(ran_once):
+    path = ran_once / "data" / "synthetic" / "connections.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = table.index[table["site_id"] == "S3"][0]
+    table.loc[row, "weight"] = "1" if table.loc[row, "weight"] != "1" else "2"
+    table.to_csv(path, index=False, lineterminator="\n")
+    completed = linkbook(ran_once, "run")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert executed_jobs(ran_once) == {"site-S3"} | dataset_jobs(reading="connections")
+    assert "synthesis_network" in executed_jobs(ran_once)
 
 
 def test_a_broken_template_reports_the_failing_cell_and_the_other_sites_finish(tmp_path, small_dataset):

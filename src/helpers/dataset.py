@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.contract import TABLES, Table
+from helpers.contract import TABLE_BY_NAME, TABLES, Table
 from helpers.cross_checks import run_cross_checks
 from helpers.csv_reader import read_text_table
 from helpers.metadata import FILE as METADATA_FILE, Metadata, read_metadata
@@ -26,6 +26,17 @@ _PANDERA_RULES = {
     "not_nullable": "required value is blank",
     "field_uniqueness": "value must be unique but appears more than once",
 }
+
+
+class DeclaredTables(dict):
+    """The tables a notebook declared in notebooks/pipeline.yml; reading any other is refused by name."""
+
+    def __missing__(self, name):
+        raise KeyError(self.refusal(name))
+
+    def refusal(self, name: str) -> str:
+        return (f"table '{name}' is not among the tables this notebook declares it reads "
+                f"({', '.join(self)}): add it to the notebook's `reads` in notebooks/pipeline.yml")
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,23 @@ class Dataset:
         tables = self.__dict__.get("tables", {})
         if name in tables:
             return tables[name]
+        if isinstance(tables, DeclaredTables) and name in TABLE_BY_NAME:
+            raise AttributeError(tables.refusal(name))
         raise AttributeError(name)
+
+    def only(self, names: list[str] | None) -> Dataset:
+        """The same dataset limited to the tables a notebook declares it reads (None: all).
+
+        Reading any other table then fails with a message naming the declaration,
+        so a job's cache key (which hashes only the declared tables) cannot miss
+        a change to data the notebook uses.
+        """
+        if names is None:
+            return self
+        unknown = sorted(set(names) - set(TABLE_BY_NAME))
+        if unknown:
+            raise KeyError(f"not tables of the data contract: {', '.join(unknown)}")
+        return replace(self, tables=DeclaredTables({n: self.tables[n] for n in names if n in self.tables}))
 
     @property
     def site_ids(self) -> list[str]:
@@ -56,16 +83,21 @@ class Dataset:
         t = self.tables
         if site_id not in set(t["sites"]["site_id"]):
             raise KeyError(f"site {site_id!r} is not in {self.path}/sites.csv")
-        people = t["participants"]["participant_id"][t["participants"]["site_id"] == site_id]
-        segments = t["segments"]["segment_id"][t["segments"]["site_id"] == site_id]
         subset = dict(t)
         for name in ("sites", "participants", "observations", "organisations", "connections", "segments"):
-            subset[name] = t[name][t[name]["site_id"] == site_id]
-        for name in ("interviews", "questionnaires", "gp_contacts"):
-            subset[name] = t[name][t[name]["participant_id"].isin(people)]
-        subset["codings"] = t["codings"][t["codings"]["segment_id"].isin(segments)]
-        subset["cmoc_evidence"] = t["cmoc_evidence"][t["cmoc_evidence"]["segment_id"].isin(segments)]
-        return replace(self, tables={k: v.reset_index(drop=True) for k, v in subset.items()})
+            if name in t:
+                subset[name] = t[name][t[name]["site_id"] == site_id]
+        if "participants" in t:
+            people = subset["participants"]["participant_id"]
+            for name in ("interviews", "questionnaires", "gp_contacts"):
+                if name in t:
+                    subset[name] = t[name][t[name]["participant_id"].isin(people)]
+        if "segments" in t:
+            segments = subset["segments"]["segment_id"]
+            for name in ("codings", "cmoc_evidence"):
+                if name in t:
+                    subset[name] = t[name][t[name]["segment_id"].isin(segments)]
+        return replace(self, tables=type(t)({k: v.reset_index(drop=True) for k, v in subset.items()}))
 
 
 def _schema_problems(frame: pd.DataFrame, table: Table) -> list[Problem]:

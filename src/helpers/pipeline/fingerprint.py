@@ -1,7 +1,8 @@
 """Content hashes that decide whether a notebook job must run again.
 
 A job's key covers what can change its output: the template, its parameters,
-the data rows it reads (a site job hashes only its own site's rows), the
+the data rows it reads (a site job hashes only its own site's rows, and a job
+that declares `reads` in notebooks/pipeline.yml only those tables), the
 helpers package source and the locked dependency versions.
 """
 
@@ -31,14 +32,14 @@ def _tables_digest(tables: dict, metadata) -> str:
     return digest.hexdigest()
 
 
-def dataset_fingerprint(dataset: Dataset) -> str:
-    """Hash of every row of every table and of dataset.yml."""
-    return _tables_digest(dataset.tables, dataset.metadata)
+def dataset_fingerprint(dataset: Dataset, reads: list[str] | None = None) -> str:
+    """Hash of every row of the tables read (default: all) and of dataset.yml."""
+    return _tables_digest(dataset.only(reads).tables, dataset.metadata)
 
 
-def site_fingerprint(dataset: Dataset, site_id: str) -> str:
-    """Hash of one site's rows plus the shared tables (codebook, CMOCs, theory)."""
-    site = dataset.for_site(site_id)
+def site_fingerprint(dataset: Dataset, site_id: str, reads: list[str] | None = None) -> str:
+    """Hash of one site's rows of the tables read (default: all, shared tables included) and of dataset.yml."""
+    site = dataset.only(reads).for_site(site_id)
     return _tables_digest(site.tables, site.metadata)
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import yaml
 
+from helpers.contract import TABLE_BY_NAME
 from helpers.dataset import Dataset
+from helpers.problems import UsageError
 from helpers.pipeline.fingerprint import dataset_fingerprint, site_fingerprint
 
 
@@ -24,7 +26,14 @@ class Job:
 
 
 def read_pipeline(notebooks_dir: Path) -> list[dict]:
+    """The entries of notebooks/pipeline.yml; a `reads` naming an unknown table is a usage error."""
     spec = yaml.safe_load((notebooks_dir / "pipeline.yml").read_text(encoding="utf-8"))
+    for entry in spec["notebooks"]:
+        unknown = sorted(set(entry.get("reads") or ()) - set(TABLE_BY_NAME))
+        if unknown:
+            raise UsageError(f"{notebooks_dir.name}/pipeline.yml: {entry['template']} reads "
+                             f"{', '.join(unknown)}, which the data contract does not define "
+                             f"(tables: {', '.join(TABLE_BY_NAME)})")
     return spec["notebooks"]
 
 
@@ -33,15 +42,18 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
     """Jobs for every pipeline entry; site entries expand to one job per site.
 
     `common` parameters (the disclosure policy) go to every job, and an entry's
-    `parameters` to each of its jobs. `sites` restricts the site jobs
-    (dataset-wide jobs always run on all the data).
+    `parameters` to each of its jobs. An entry's `reads` (the tables its notebook
+    uses) limits what its jobs hash, and is passed on so that the notebook can read
+    nothing else. `sites` restricts the site jobs (dataset-wide jobs always run
+    on all the data).
     """
-    data_hash = dataset_fingerprint(dataset)
     chosen = dataset.site_ids if sites is None else [s for s in dataset.site_ids if s in set(sites)]
+    dataset_hashes = {}  # reads -> hash, computed once per distinct declaration
     jobs = []
     for entry in entries:
         stem = Path(entry["template"]).stem
-        extra = {**(common or {}), **(entry.get("parameters") or {})}
+        reads = entry.get("reads")
+        extra = {**(common or {}), **(entry.get("parameters") or {}), **({"reads": reads} if reads else {})}
         if entry["scope"] == "site":
             for site_id in chosen:
                 jobs.append(Job(
@@ -49,12 +61,13 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
                     output=entry["output"].format(site_id=site_id),
                     parameters={"site_id": site_id, "data_dir": data_dir,
                                 "results_dir": f"{results_dir}/parts/{stem}-{site_id}", **extra},
-                    inputs={"site_rows": site_fingerprint(dataset, site_id)}, site_id=site_id,
+                    inputs={"site_rows": site_fingerprint(dataset, site_id, reads)}, site_id=site_id,
                 ))
         else:
             jobs.append(Job(
                 name=stem, template=entry["template"], output=entry["output"],
                 parameters={"data_dir": data_dir, "results_dir": f"{results_dir}/parts/{stem}", **extra},
-                inputs={"dataset": data_hash},
+                inputs={"dataset": dataset_hashes.setdefault(
+                    tuple(reads or ()), dataset_fingerprint(dataset, reads))},
             ))
     return jobs
