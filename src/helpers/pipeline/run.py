@@ -68,6 +68,7 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
         else:
             todo.append(job)
     out(f"{len(jobs)} notebook job(s): {len(report.reused)} unchanged, {len(todo)} to run")
+    todo = longest_first(todo, cache)
 
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     staging_root = project.cache / "staging" / run_id
@@ -99,6 +100,19 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
     _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context)
     out(f"Results written to {results_dir}/ ({len(results)} executed, {len(report.reused)} reused)")
     return report
+
+
+def longest_first(todo: list[Job], cache: JobCache) -> list[Job]:
+    """Queue the longest jobs first, so that no long job starts last while other workers idle.
+
+    A job's length is its last recorded duration; a dataset-wide job with no record
+    counts as longer than any site job (it reads every site).
+    """
+    def expected(job: Job) -> tuple[int, float]:
+        record = cache.lookup(job.name) or {}
+        return (0 if job.site_id is None and "duration_s" not in record else 1, -record.get("duration_s", 0.0))
+
+    return sorted(todo, key=expected)
 
 
 def _published(results: Path, jobs: list[Job], data_dir: str) -> bool:

@@ -1,0 +1,34 @@
+"""Job order: the longest jobs are queued first, by their last recorded duration."""
+
+from __future__ import annotations
+
+from helpers.pipeline.cache import JobCache
+from helpers.pipeline.plan import Job
+from helpers.pipeline.run import longest_first
+
+
+def job(name: str, site: str | None = None) -> Job:
+    return Job(name=name, template=f"{name}.ipynb", output=f"{name}.ipynb", parameters={}, site_id=site)
+
+
+def test_recorded_durations_order_the_queue_longest_first(tmp_path):
+    cache = JobCache(tmp_path)
+    for name, seconds in {"overview": 1.2, "site-S1": 3.0, "site-S2": 2.5, "synthesis": 5.0}.items():
+        cache.store(name, {"key": "k", "duration_s": seconds})
+    todo = [job("overview"), job("site-S1", "S1"), job("site-S2", "S2"), job("synthesis")]
+    assert [j.name for j in longest_first(todo, cache)] == ["synthesis", "site-S1", "site-S2", "overview"]
+
+
+def test_without_records_dataset_jobs_go_first_and_sites_keep_their_order(tmp_path):
+    todo = [job("overview"), job("site-S1", "S1"), job("site-S2", "S2"), job("synthesis")]
+    assert [j.name for j in longest_first(todo, JobCache(tmp_path))] == [
+        "overview", "synthesis", "site-S1", "site-S2"]
+
+
+def test_a_site_without_a_record_queues_after_recorded_jobs_and_none_is_dropped(tmp_path):
+    cache = JobCache(tmp_path)
+    cache.store("synthesis", {"key": "k", "duration_s": 5.0})
+    todo = [job("site-S9", "S9"), job("synthesis"), job("overview")]
+    ordered = longest_first(todo, cache)
+    assert [j.name for j in ordered] == ["overview", "synthesis", "site-S9"]
+    assert sorted(j.name for j in ordered) == sorted(j.name for j in todo)
