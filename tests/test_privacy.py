@@ -68,6 +68,21 @@ def test_scan_site_reports_page_location_and_data_files(tmp_path):
                      ("questionnaires.csv", "file", "data file in the published site")}
 
 
+def test_a_clean_record_skips_only_files_already_found_clean_under_the_same_rules(tmp_path):
+    site, record = tmp_path / "site", tmp_path / "clean.json"
+    site.mkdir()
+    (site / "a.html").write_text("<p>Avery Quill visited</p>")
+    (site / "b.html").write_text("<p>nothing here</p>")
+    assert scan_site(site, [], record) == []  # no deny-list yet: both clean, both recorded
+    (site / "b.html").write_text("<p>call 020 7946 0018</p>")  # changed bytes: scanned again
+    assert [(f.file, f.kind) for f in scan_site(site, [], record)] == [("b.html", "UK phone number")]
+    (site / "b.html").write_text("<p>nothing here</p>")
+    assert scan_site(site, [], record) == []
+    # a new deny-list is a new rule: the recorded clean files are read again
+    assert [(f.file, f.kind) for f in scan_site(site, ["Avery Quill"], record)] == [
+        ("a.html", "name on the deny-list")]
+
+
 # --- disclosure policy at its boundaries ------------------------------------
 
 @pytest.mark.parametrize("n,expected", [(0, 0), (1, SUPPRESSED), (4, SUPPRESSED), (5, 5), (6, 6), (41, 41)])

@@ -106,7 +106,7 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
         out("The book build failed; the previous book in _build/html is unchanged.\n")
         out((completed.stdout + completed.stderr)[-6000:])
         return 1
-    findings = scan_site(work / "_build" / "html", read_deny_list(deny_list))
+    findings = scan_site(work / "_build" / "html", read_deny_list(deny_list), project.cache / "privacy-clean.json")
     if findings:
         out(f"The privacy guard refused to publish: {len(findings)} possible identifier(s) found. "
             "The previous book in _build/html is unchanged.\n")

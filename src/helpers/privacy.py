@@ -9,6 +9,7 @@ repository. It also refuses data files (CSV, Excel, Parquet) in the site.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -109,9 +110,16 @@ def read_deny_list(path: Path | None) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def scan_site(html_root: Path, deny: list[str]) -> list[Finding]:
-    """Every identifier in the pages and downloadable notebooks under `html_root`, and any data file."""
-    findings = []
+def scan_site(html_root: Path, deny: list[str], clean_record: Path | None = None) -> list[Finding]:
+    """Every identifier in the pages and downloadable notebooks under `html_root`, and any data file.
+
+    With `clean_record`, a file whose exact bytes were found clean under the same
+    rules (this module's source) and the same deny-list is not read again, and the
+    record is rewritten to list the clean files of this scan.
+    """
+    rules = hashlib.sha256(Path(__file__).read_bytes() + "\n".join(deny).encode()).hexdigest()
+    known_clean = _read_clean_record(clean_record, rules)
+    clean, findings = set(), []
     for path in sorted(html_root.rglob("*")):
         if not path.is_file():
             continue
@@ -119,14 +127,37 @@ def scan_site(html_root: Path, deny: list[str]) -> list[Finding]:
         if path.suffix.lower() in DATA_SUFFIXES:
             findings.append(Finding(name, "file", "data file in the published site", path.name))
             continue
-        if path.suffix == ".html":
-            chunks = _html_chunks(path)
-        elif path.suffix == ".ipynb":
-            chunks = _notebook_chunks(path)
-        elif path.suffix in (".md", ".txt"):  # page sources offered for download
-            chunks = [(f"line {n}", line) for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)]
-        else:
+        if path.suffix not in (".html", ".ipynb", ".md", ".txt"):
             continue
-        for location, text in chunks:
-            findings += [Finding(name, location, kind, match) for kind, match in scan_text(text, deny)]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in known_clean:
+            clean.add(digest)
+            continue
+        found = [Finding(name, location, kind, match)
+                 for location, text in _chunks(path) for kind, match in scan_text(text, deny)]
+        if not found:
+            clean.add(digest)
+        findings += found
+    if clean_record is not None:
+        clean_record.parent.mkdir(parents=True, exist_ok=True)
+        tmp = clean_record.with_name(f".{clean_record.name}.tmp")
+        tmp.write_text(json.dumps({"rules": rules, "clean": sorted(clean)}), encoding="utf-8")
+        tmp.replace(clean_record)
     return findings
+
+
+def _chunks(path: Path) -> list[tuple[str, str]]:
+    if path.suffix == ".html":
+        return _html_chunks(path)
+    if path.suffix == ".ipynb":
+        return _notebook_chunks(path)
+    # page sources offered for download (.md, .txt)
+    return [(f"line {n}", line) for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)]
+
+
+def _read_clean_record(record: Path | None, rules: str) -> set[str]:
+    try:
+        data = json.loads(record.read_text(encoding="utf-8")) if record else {}
+    except (FileNotFoundError, json.JSONDecodeError):
+        return set()
+    return set(data.get("clean", ())) if data.get("rules") == rules else set()
