@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -63,9 +65,14 @@ def test_scan_site_reports_page_location_and_data_files(tmp_path):
     (tmp_path / "nb.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "x = 1", "outputs": '
                                        '[{"output_type": "stream", "text": "NHS 943 476 5919"}]}]}')
     (tmp_path / "questionnaires.csv").write_text("a,b\n")
+    (tmp_path / "figure.svg").write_text('<svg><path d="M 943 476 L 5919 0"/>\n<text x="1">SW1A 1AA</text></svg>')
+    (tmp_path / "fig.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": "", "outputs": [
+        {"output_type": "display_data", "data": {"image/svg+xml": '<svg><style>p {}</style><path d="M 0 1"/>'
+                                                                   '<text>mail a.b@c.org</text></svg>'}}]}]}))
     found = {(f.file, f.location, f.kind) for f in scan_site(tmp_path, [])}
     assert found == {("page.html", "line 2", "e-mail address"), ("nb.ipynb", "cell 1 output", "NHS number"),
-                     ("questionnaires.csv", "file", "data file in the published site")}
+                     ("questionnaires.csv", "file", "data file in the published site"),
+                     ("figure.svg", "line 2", "UK postcode"), ("fig.ipynb", "cell 1 figure", "e-mail address")}
 
 
 def test_a_clean_record_skips_only_files_already_found_clean_under_the_same_rules(tmp_path):

@@ -15,9 +15,23 @@ BAND_SHADES = ("#f2f2f2", "#ffffff")
 
 
 def setup() -> None:
-    """House style for every figure."""
+    """House style for every figure, and SVG output in notebooks.
+
+    SVG keeps figures sharp at any zoom, with their text as text (found by the
+    browser's find-in-page and read by the privacy guard); it is also quicker to
+    draw than PNG and a quarter of the size. The SVG is made byte-stable: a fixed
+    id salt and no creation date.
+    """
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold",
+                         "svg.fonttype": "none", "svg.hashsalt": "linkbook"})
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # outside Jupyter: nothing to configure
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg", bbox_inches="tight", metadata={"Date": None})
 
 
 SHORT_LABELS = {

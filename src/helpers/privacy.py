@@ -1,7 +1,7 @@
 """The privacy guard: scan everything about to be published for personal identifiers.
 
-It reads every rendered HTML page (its visible text) and every downloadable
-notebook (cell sources and text outputs) and reports e-mail addresses, UK phone
+It reads every rendered HTML page and SVG figure (their visible text) and every
+downloadable notebook (cell sources, text outputs and the text of figures) and reports e-mail addresses, UK phone
 numbers, NHS numbers (ten digits passing the modulus 11 check), UK postcodes,
 dates of birth and any name from an optional deny-list file kept outside the
 repository. It also refuses data files (CSV, Excel, Parquet) in the site.
@@ -99,6 +99,11 @@ def _notebook_chunks(path: Path):
             texts = [output.get("text", "")] + [output.get("data", {}).get(kind, "")
                                                for kind in ("text/plain", "text/html", "text/markdown")]
             chunks += [(f"cell {number} output", "".join(t) if isinstance(t, list) else t) for t in texts if t]
+            svg = output.get("data", {}).get("image/svg+xml")
+            if svg:  # a figure: its visible text, not its drawing instructions
+                parser = _VisibleText()
+                parser.feed("".join(svg) if isinstance(svg, list) else svg)
+                chunks += [(f"cell {number} figure", text) for _, text in parser.chunks]
     return chunks
 
 
@@ -127,7 +132,7 @@ def scan_site(html_root: Path, deny: list[str], clean_record: Path | None = None
         if path.suffix.lower() in DATA_SUFFIXES:
             findings.append(Finding(name, "file", "data file in the published site", path.name))
             continue
-        if path.suffix not in (".html", ".ipynb", ".md", ".txt"):
+        if path.suffix not in (".html", ".svg", ".ipynb", ".md", ".txt"):
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest in known_clean:
@@ -147,7 +152,7 @@ def scan_site(html_root: Path, deny: list[str], clean_record: Path | None = None
 
 
 def _chunks(path: Path) -> list[tuple[str, str]]:
-    if path.suffix == ".html":
+    if path.suffix in (".html", ".svg"):  # a figure's text is text in its SVG
         return _html_chunks(path)
     if path.suffix == ".ipynb":
         return _notebook_chunks(path)
