@@ -126,6 +126,15 @@ def _summary_counts(before, after):
     return pd.DataFrame({"participant_id": ids, "site_id": "S1", "n_before": before, "n_after": after})
 
 
+def test_summary_without_the_wilcoxon_test_keeps_everything_else():
+    rng = np.random.default_rng(8)
+    counts = _summary_counts(rng.poisson(3, 11), rng.poisson(2, 11))  # ties at n <= 13: the slow exact test
+    full = summarise_windows(counts, "S1", 6).iloc[0]
+    quick = summarise_windows(counts, "S1", 6, wilcoxon=False).iloc[0]
+    assert np.isnan(quick["p_wilcoxon"]) and not np.isnan(full["p_wilcoxon"])
+    assert quick.drop("p_wilcoxon").equals(full.drop("p_wilcoxon"))
+
+
 def test_summary_matches_independent_computation():
     rng = np.random.default_rng(7)
     before = rng.poisson(3, 20)

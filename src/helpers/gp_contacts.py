@@ -57,7 +57,7 @@ def window_counts(
     return out.reset_index(drop=True)
 
 
-def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int) -> pd.DataFrame:
+def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wilcoxon: bool = True) -> pd.DataFrame:
     """One-row summary of ``window_counts`` output, in the contract columns.
 
     ``site_id`` (a site or "ALL") only labels the row: pass the counts of the
@@ -76,6 +76,9 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int) ->
     the point estimate is sum(after) / sum(before), and in this saturated
     two-period design the covariance is the plain robust sandwich times
     (n / (n - 1))^2.
+
+    ``wilcoxon=False`` leaves p_wilcoxon NaN (for tables that repeat each site's
+    row beside the pooled one: the exact test is slow on samples of 10-13 with ties).
 
     With fewer than ``MIN_PATIENTS`` patients only n and means are given.
     p_wilcoxon is NaN when no patient's counts changed; the rate ratio when
@@ -97,7 +100,7 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int) ->
         "rr_ci95_low": np.nan,
         "rr_ci95_high": np.nan,
     }
-    if n >= MIN_PATIENTS and np.any(after != before):
+    if wilcoxon and n >= MIN_PATIENTS and np.any(after != before):
         row["p_wilcoxon"] = pg.wilcoxon(after, before)["p_val"].iloc[0]
     if n >= MIN_PATIENTS and before.sum() > 0 and after.sum() > 0:
         row["rate_ratio"], row["rr_ci95_low"], row["rr_ci95_high"] = _rate_ratio(before, after)
