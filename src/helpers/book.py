@@ -26,6 +26,8 @@ from helpers.project import Project
 from helpers.provenance import provenance_page
 
 SITES_CAPTION = "Sites"
+SITES_IN_SIDEBAR = 20  # more sites than this get an index page, and the sidebar lists chapters only
+SITES_INDEX = "book/generated/sites/index"
 SYNTHETIC_BANNER = (
     "SYNTHETIC DATA: every number, chart and excerpt in this build comes from generated data "
     "(dataset '{name}'). None of it is a finding of the real study."
@@ -39,26 +41,58 @@ def write_generated_sources(project: Project, dataset: Dataset, site_pages: list
     write_atomic(generated / "data_tables.md", tables_markdown())
     write_atomic(generated / "provenance.md", provenance_page(manifest))
     write_atomic(generated / "rameses.md", rameses_page(project))
-    write_atomic(generated / "_toc.yml", yaml.safe_dump(_toc(project, site_pages), sort_keys=False))
-    write_atomic(generated / "_config.yml", yaml.safe_dump(_config(project, dataset), sort_keys=False))
+    indexed = len(site_pages) > SITES_IN_SIDEBAR
+    index = project.root / f"{SITES_INDEX}.md"
+    if indexed:
+        write_atomic(index, sites_index_page(dataset, site_pages))
+    else:
+        index.unlink(missing_ok=True)
+    write_atomic(generated / "_toc.yml", yaml.safe_dump(_toc(project, site_pages, indexed), sort_keys=False))
+    write_atomic(generated / "_config.yml", yaml.safe_dump(_config(project, dataset, indexed), sort_keys=False))
 
 
-def _toc(project: Project, site_pages: list[str]) -> dict:
+def _toc(project: Project, site_pages: list[str], indexed: bool) -> dict:
+    """The static table of contents with the site chapters filled in: one chapter per
+    site, or, for many sites, one index chapter with the sites as its sections."""
     toc = yaml.safe_load((project.root / "_toc.yml").read_text(encoding="utf-8"))
     for part in toc.get("parts", []):
         if part.get("caption") == SITES_CAPTION:
-            part["chapters"] = [{"file": page} for page in site_pages]
+            pages = [{"file": page} for page in site_pages]
+            part["chapters"] = [{"file": SITES_INDEX, "sections": pages}] if indexed else pages
     toc["parts"] = [p for p in toc.get("parts", []) if p.get("chapters")]
     return toc
 
 
-def _config(project: Project, dataset: Dataset) -> dict:
+def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
     config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("parse", {})["myst_substitutions"] = substitutions(project.notebooks)
+    theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     if dataset.metadata.synthetic:
-        theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
         theme["announcement"] = SYNTHETIC_BANNER.format(name=dataset.metadata.name)
+    if indexed:
+        # The sidebar lists chapters only: a hundred site links would bury it, and
+        # every page would carry (and Sphinx rebuild) the whole list.
+        theme["max_navbar_depth"] = 1
     return config
+
+
+def sites_index_page(dataset: Dataset, site_pages: list[str]) -> str:
+    """The Sites chapter of a study with many sites: one row per site, linked to its page."""
+    sites = dataset.sites.set_index("site_id")
+    lines = [
+        "# Sites", "",
+        f"This study has {len(site_pages)} sites, too many to list in the sidebar. Each row links to the "
+        "site's chapter; the previous and next buttons at the foot of a site's chapter step through the "
+        "sites in this order. The search box finds a site by its identifier.", "",
+        "| site | region | rurality | IMD quintile | link worker employed by | team model |",
+        "|---|---|---|---|---|---|",
+    ]
+    for site_id, page in zip(dataset.site_ids, site_pages):
+        row = sites.loc[site_id]
+        employer = "primary care" if row["employer"] == "primary_care" else "VCSE organisation"
+        lines.append(f"| {{doc}}`Site {site_id} </{page}>` | {row['region']} | {row['rurality']} | "
+                     f"{row['imd_quintile']} | {employer} | {row['team_model']} |")
+    return "\n".join(lines) + "\n"
 
 
 def _sources_digest(project: Project, deny_list: Path | None) -> str:

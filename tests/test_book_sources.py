@@ -1,0 +1,66 @@
+"""The generated table of contents and configuration: sites in the sidebar, or an index page for many."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from helpers.book import SITES_IN_SIDEBAR, SITES_INDEX, write_generated_sources
+from helpers.dataset import load_dataset
+from helpers.project import Project
+from helpers.provenance import run_context
+from helpers.synth import write_dataset
+
+from conftest import EMBEDDED, ROOT
+
+
+def project_copy(tmp_path) -> Project:
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns("generated"))
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    return Project(tmp_path)
+
+
+def generate(project: Project, dataset) -> tuple[dict, dict]:
+    pages = [f"book/generated/sites/{s}" for s in dataset.site_ids]
+    context = run_context(project.root, dataset)
+    manifest = {**context, "dataset": {**context["dataset"], "path": "data/synthetic"}, "jobs": []}
+    write_generated_sources(project, dataset, pages, manifest)
+    toc = yaml.safe_load((project.generated / "_toc.yml").read_text())
+    config = yaml.safe_load((project.generated / "_config.yml").read_text())
+    return toc, config
+
+
+def sites_part(toc: dict) -> list[dict]:
+    return next(p["chapters"] for p in toc["parts"] if p["caption"] == "Sites")
+
+
+@pytest.fixture(scope="module")
+def many_sites(tmp_path_factory):
+    return load_dataset(write_dataset(tmp_path_factory.mktemp("many"), n_sites=SITES_IN_SIDEBAR + 1, seed=5))
+
+
+def test_a_few_sites_are_chapters_in_the_sidebar(tmp_path):
+    dataset = load_dataset(EMBEDDED)
+    toc, config = generate(project_copy(tmp_path), dataset)
+    assert sites_part(toc) == [{"file": f"book/generated/sites/{s}"} for s in dataset.site_ids]
+    assert "max_navbar_depth" not in config["sphinx"]["config"]["html_theme_options"]
+    assert not (tmp_path / f"{SITES_INDEX}.md").exists()
+
+
+def test_many_sites_get_an_index_chapter_that_links_every_site(tmp_path, many_sites):
+    project = project_copy(tmp_path)
+    toc, config = generate(project, many_sites)
+    chapters = sites_part(toc)
+    assert len(chapters) == 1 and chapters[0]["file"] == SITES_INDEX
+    assert [s["file"] for s in chapters[0]["sections"]] == [f"book/generated/sites/{s}" for s in many_sites.site_ids]
+    assert config["sphinx"]["config"]["html_theme_options"]["max_navbar_depth"] == 1
+    index = (tmp_path / f"{SITES_INDEX}.md").read_text()
+    for site_id in many_sites.site_ids:
+        assert f"{{doc}}`Site {site_id} </book/generated/sites/{site_id}>`" in index
+    # fewer sites again: the index page goes, so no stale page lingers
+    generate(project, load_dataset(EMBEDDED))
+    assert not (tmp_path / f"{SITES_INDEX}.md").exists()
