@@ -90,6 +90,16 @@ def test_changing_one_tie_reruns_that_site_and_the_syntheses_reading_connections
     assert "synthesis_network" in executed_jobs(ran_once)
 
 
+def test_results_set_aside_by_a_swap_killed_between_its_renames_are_put_back(ran_once):
+    before = results_bytes(ran_once)
+    (ran_once / "results").rename(ran_once / ".results.old-killed")  # as a kill between the renames leaves it
+    completed = linkbook(ran_once, "run")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "0 to run" in completed.stdout and "up to date" in completed.stdout
+    assert results_bytes(ran_once) == before
+    assert not list(ran_once.glob(".results.old-*"))
+
+
 def test_a_broken_template_reports_the_failing_cell_and_the_other_sites_finish(tmp_path, small_dataset):
     project = make_project(tmp_path, small_dataset)
     template = project / "notebooks" / "site.ipynb"

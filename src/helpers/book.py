@@ -80,7 +80,7 @@ def sites_index_page(dataset: Dataset, site_pages: list[str]) -> str:
     """The Sites chapter of a study with many sites: one row per site, linked to its page."""
     sites = dataset.sites.set_index("site_id")
     lines = [
-        "# Sites", "",
+        "# All sites", "",
         f"This study has {len(site_pages)} sites, too many to list in the sidebar. Each row links to the "
         "site's chapter; the previous and next buttons at the foot of a site's chapter step through the "
         "sites in this order. The search box finds a site by its identifier.", "",

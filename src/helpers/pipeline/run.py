@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.dataset import load_dataset
 from helpers.disclosure import load_policy
-from helpers.pipeline.cache import JobCache, replace_dir
+from helpers.pipeline.cache import JobCache, replace_dir, restore_interrupted
 from helpers.pipeline.execute import JobResult, run_jobs
 from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
 from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
@@ -47,6 +47,7 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
                  workers: int | None = None, scheduler: str | None = None, force: bool = False,
                  keep_going: bool = False, fresh_kernels: bool = False, out=print) -> RunReport:
     """Execute the notebooks whose inputs changed; raise InvalidDataset on bad data."""
+    restore_interrupted(project.root / results_dir)  # a run killed mid-swap left the old results aside
     dataset = load_dataset(project.root / data_dir)
     unknown = sorted(set(sites or ()) - set(dataset.site_ids))
     if unknown:
