@@ -28,7 +28,8 @@ def site_table(dataset: Dataset) -> pd.DataFrame:
     long = scores(dataset.questionnaires).merge(dataset.participants[["participant_id", "site_id"]],
                                                on="participant_id")
     for site_id in dataset.site_ids:
-        changes = paired_outcomes(long[long["site_id"] == site_id], site_id, tests=False).set_index("measure")["mean_diff"]
+        changes = paired_outcomes(long[long["site_id"] == site_id], site_id, tests=False)  # means only
+        changes = changes.set_index("measure")["mean_diff"]
         for measure in MEASURES:
             table.loc[site_id, f"change_{measure}"] = changes[measure]
     return table
