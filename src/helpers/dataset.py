@@ -67,7 +67,7 @@ class Dataset:
         unknown = sorted(set(names) - set(TABLE_BY_NAME))
         if unknown:
             raise KeyError(f"not tables of the data contract: {', '.join(unknown)}")
-        return replace(self, tables=DeclaredTables({n: self.tables[n] for n in names if n in self.tables}))
+        return replace(self, tables=DeclaredTables({n: self.tables[n] for n in names}))
 
     @property
     def site_ids(self) -> list[str]:

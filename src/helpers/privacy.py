@@ -30,6 +30,7 @@ DATE = r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}(st|nd|rd|th)
 BIRTH = re.compile(rf"(date of birth|\bd\.?o\.?b\b|\bborn( on)?)\W{{0,4}}{DATE}", re.IGNORECASE)
 SVG_HIDDEN = re.compile(r"<(style|script)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 SVG_TEXT = re.compile(r">([^<]*[^<\s][^<]*)<")
+NEWLINE = re.compile("\n")
 SEPARATOR = "\n\x00\n"  # between text chunks of one file: no pattern but a date of birth can span it
 SCANNED_SUFFIXES = (".html", ".svg", ".ipynb", ".md", ".txt")
 PARALLEL_FROM = 64  # files; fewer are scanned in this process
@@ -107,7 +108,7 @@ def _svg_text(svg: str) -> list[tuple[int, str]]:
     Matplotlib's SVG keeps text as <text> elements; a regular expression reads it
     far quicker than an HTML parser."""
     svg = SVG_HIDDEN.sub(lambda m: "\n" * m.group(0).count("\n"), svg)
-    newlines = [i for i, c in enumerate(svg) if c == "\n"] if "\n" in svg else []
+    newlines = [m.start() for m in NEWLINE.finditer(svg)]
     return [(bisect.bisect_right(newlines, m.start(1)) + 1, html.unescape(m.group(1)))
             for m in SVG_TEXT.finditer(svg)]
 

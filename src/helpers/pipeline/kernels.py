@@ -10,9 +10,8 @@ is then frozen out of the garbage collector, so that the collections of the
 next reset and notebook do not walk it again (0.3 s a notebook otherwise).
 Keeping the client also saves its handshake (at least 0.2 s of polling each time
 a client connects). A kernel that died or could not be cleared is replaced by a
-fresh one. `linkbook run --fresh-kernels` starts
-a new kernel for every notebook instead; tests check that both ways give
-byte-identical results.
+fresh one. `linkbook run --fresh-kernels` starts a new kernel for every notebook
+instead; tests check that both ways give byte-identical results.
 """
 
 from __future__ import annotations

@@ -64,10 +64,12 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
                     inputs={"site_rows": site_fingerprint(dataset, site_id, reads)}, site_id=site_id,
                 ))
         else:
+            declared = tuple(reads or ())
+            if declared not in dataset_hashes:
+                dataset_hashes[declared] = dataset_fingerprint(dataset, reads)
             jobs.append(Job(
                 name=stem, template=entry["template"], output=entry["output"],
                 parameters={"data_dir": data_dir, "results_dir": f"{results_dir}/parts/{stem}", **extra},
-                inputs={"dataset": dataset_hashes.setdefault(
-                    tuple(reads or ()), dataset_fingerprint(dataset, reads))},
+                inputs={"dataset": dataset_hashes[declared]},
             ))
     return jobs
