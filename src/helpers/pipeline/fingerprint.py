@@ -3,7 +3,8 @@
 A job's key covers what can change its output: the template, its parameters,
 the data rows it reads (a site job hashes only its own site's rows, and a job
 that declares `reads` in notebooks/pipeline.yml only those tables), the
-helpers package source and the locked dependency versions.
+helpers package source with the reference tables it reads (data/reference/),
+and the locked dependency versions.
 """
 
 from __future__ import annotations
@@ -43,15 +44,24 @@ def site_fingerprint(dataset: Dataset, site_id: str, reads: list[str] | None = N
     return _tables_digest(site.tables, site.metadata)
 
 
+def code_fingerprint(package: Path, reference: Path) -> str:
+    """Hash of a package's source (every .py file) and of the reference tables
+    (every .csv in `reference`), each by relative path."""
+    digest = hashlib.sha256()
+    for folder, pattern in ((package, "*.py"), (reference, "*.csv")):
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(f"{folder.name}/{path.relative_to(folder)}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @cache
 def package_fingerprint() -> str:
-    """Hash of the helpers package source (every .py file, by relative path)."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """Hash of the helpers source and of data/reference/, whose published numbers
+    (UK means, ONS bands) the notebooks draw: editing either re-runs every job."""
+    from helpers.reference import reference_dir
+
+    return code_fingerprint(Path(__file__).resolve().parents[1], reference_dir())
 
 
 def job_key(job, template_hash: str, environment_hash: str) -> str:
