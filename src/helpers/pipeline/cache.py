@@ -36,7 +36,16 @@ class JobCache:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see the old or the new content, never half."""
+    """Write a text file so that readers see the old or the new content, never half.
+
+    A file that already holds `text` is left alone: Sphinx re-reads every page
+    that includes a file whose modification time changed.
+    """
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
