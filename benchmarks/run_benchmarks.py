@@ -4,6 +4,8 @@ Scenarios (each in a fresh copy of the project, so nothing is shared between the
   linkbook cold       `linkbook build` on the embedded data with empty caches
   linkbook no-change  the same build again, nothing changed
   linkbook one-site   one questionnaire answer of one site changed, then build
+  linkbook watch one-site  the same change made while `linkbook watch` runs, from the write
+                      to the end of its rebuild (polling included)
   (a) papermill loop  the same notebooks executed one after another with papermill, then jupyter-book
   (b) jupyter-book cache  the same notebooks prepared with `papermill --prepare-only` and executed by
                       jupyter-book's own `execute_notebooks: cache`
@@ -19,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -62,6 +65,36 @@ def change_one_site(project: Path, site: str = "S2") -> None:
     row = table.index[table["participant_id"].str.startswith(f"{site}-")][0]
     table.loc[row, "ons_happy"] = str((int(table.loc[row, "ons_happy"] or 5) + 1) % 11)
     table.to_csv(path, index=False, lineterminator="\n")
+
+
+def watch_one_site(project: Path, settle: float = 5.0) -> float:
+    """Seconds from writing a one-site change to the end of `linkbook watch`'s rebuild.
+
+    The watcher starts on the up-to-date project and is left idle for `settle`
+    seconds (its kernels start in the background), as when a researcher edits data.
+    """
+    watcher = subprocess.Popen([str(BIN / "linkbook"), "watch"], cwd=project, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_line(watcher, "Watching for changes")
+        time.sleep(settle)
+        start = time.perf_counter()
+        change_one_site(project)
+        line = _wait_for_line(watcher, "Watching for changes")
+        elapsed = time.perf_counter() - start
+        if not line.startswith("Built"):
+            raise RuntimeError(f"linkbook watch: {line}")
+        return elapsed
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.wait(timeout=60)
+
+
+def _wait_for_line(process: subprocess.Popen, text: str) -> str:
+    for line in process.stdout:
+        if text in line:
+            return line
+    raise RuntimeError(f"linkbook watch stopped (exit code {process.wait()}) before printing {text!r}")
 
 
 def notebook_jobs(project: Path) -> list[tuple[str, str, dict]]:
@@ -163,6 +196,7 @@ def main() -> None:
             runs.setdefault("linkbook one-site", []).append(linkbook_build(project))
             manifest = json.loads((project / "results" / "manifest.json").read_text())
             results["one-site re-ran"] = sorted(j["name"] for j in manifest["jobs"] if not j["reused"])
+            runs.setdefault("linkbook watch one-site", []).append(watch_one_site(project))
         for name, values in runs.items():
             seconds[name] = statistics.median(values)
         if not args.skip_baselines:
@@ -195,7 +229,9 @@ def report(results: dict) -> str:
              "other scenarios ran once.", "",
              "Scenarios: *cold* is `linkbook build` with empty caches on the embedded 7-site data; *no-change* "
              "the same build again; *one-site* after changing one questionnaire answer at site S2, which "
-             f"re-runs {', '.join(results.get('one-site re-ran', []))} and the book; *(a)* a sequential "
+             f"re-runs {', '.join(results.get('one-site re-ran', []))} and the book; *watch one-site* the "
+             "same kind of change made while `linkbook watch` runs (idle, kernels and Sphinx server warm), "
+             "timed from the write to the end of the rebuild, polling included; *(a)* a sequential "
              "papermill loop over the same notebooks, then jupyter-book; *(b)* the same notebooks prepared with "
              "`papermill --prepare-only` and executed by jupyter-book's `execute_notebooks: cache`; *N sites* "
              "cold builds of synthetic datasets of that size.", "",
@@ -204,9 +240,10 @@ def report(results: dict) -> str:
               + (f"{min(runs[name]):.1f}-{max(runs[name]):.1f} |" if name in runs else "one run |")
               for name, value in s.items()]
     cold = s["linkbook cold"]
-    checks = [("no-change rebuild under 1.5 s", s["linkbook no-change"], s["linkbook no-change"] < 1.5),
-              ("one-site change under 35% of the cold build", s["linkbook one-site"] / cold,
-               s["linkbook one-site"] / cold < 0.35)]
+    checks = [("no-change rebuild under 1.5 s", s["linkbook no-change"], s["linkbook no-change"] < 1.5)]
+    checks += [(f"one-site change under 35% of the cold build ({how})", s[name] / cold, s[name] / cold < 0.35)
+               for name, how in (("linkbook one-site", "`linkbook build`"), ("linkbook watch one-site",
+                                                                          "`linkbook watch`")) if name in s]
     if "(b) jupyter-book cache" in s:
         checks.append(("cold build at least 1.7x faster than jupyter-book's cache mode",
                        s["(b) jupyter-book cache"] / cold, s["(b) jupyter-book cache"] / cold >= 1.7))

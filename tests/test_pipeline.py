@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from helpers.synth import write_dataset
-from pipeline_support import executed_jobs, linkbook, make_project, manifest, results_bytes
+from pipeline_support import descendants, executed_jobs, gone_within, linkbook, make_project, manifest, results_bytes
 
 from conftest import ROOT
 
@@ -150,9 +150,11 @@ def test_a_run_killed_with_sigkill_leaves_results_usable_and_the_next_run_comple
     deadline = time.time() + 60
     while time.time() < deadline and not any(staging.glob("*/*/notebook.ipynb")):
         time.sleep(0.2)
+    started = descendants(process.pid)  # pool workers and their kernels
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     try:
+        assert started and gone_within(started, 15)  # orphaned workers exit, and their kernels follow
         assert results_bytes(project) == published
         json.loads((project / "results" / "manifest.json").read_text())
         for record in (project / ".linkbook-cache" / "jobs").glob("*.json"):

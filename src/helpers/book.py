@@ -22,6 +22,7 @@ from helpers.method_constants import substitutions
 from helpers.pipeline.cache import replace_dir, restore_interrupted, write_atomic
 from helpers.privacy import read_deny_list, scan_site
 from helpers.release import checklist
+from helpers.sphinx_build import SphinxServer
 from helpers.project import Project
 from helpers.provenance import provenance_page
 
@@ -107,9 +108,10 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
 
 
 def build_html(project: Project, deny_list: Path | None = None, release_policy: str | None = None,
-               jobs: int | None = None, out=print) -> int:
+               jobs: int | None = None, sphinx: SphinxServer | None = None, out=print) -> int:
     """Run jupyter-book's Sphinx build on `jobs` processes (default: the CPU count; warnings
-    are errors, references checked), then the privacy guard.
+    are errors, references checked), then the privacy guard. With `sphinx`, the build runs
+    in that server (`linkbook watch`) rather than in a new process.
 
     Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers;
     in both failure cases the previous book in _build/html is left untouched. With
@@ -130,15 +132,21 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
     toc_stamp = project.cache / "book-toc.sha256"
     if not toc_stamp.is_file() or toc_stamp.read_text() != toc_digest:
         shutil.rmtree(work / "_build" / "html", ignore_errors=True)
-    command = [
-        sys.executable, "-m", "helpers.sphinx_build", str(project.root),
-        "--config", str(project.generated / "_config.yml"), "--toc", str(project.generated / "_toc.yml"),
-        "--out", str(work), "--jobs", str(jobs or os.cpu_count() or 1),
+    argv = [
+        str(project.root), "--config", str(project.generated / "_config.yml"),
+        "--toc", str(project.generated / "_toc.yml"), "--out", str(work), "--jobs", str(jobs or os.cpu_count() or 1),
     ]
-    completed = subprocess.run(command, cwd=project.root, capture_output=True, text=True)
-    if completed.returncode != 0:
+    if sphinx is None:
+        completed = subprocess.run([sys.executable, "-m", "helpers.sphinx_build", *argv], cwd=project.root,
+                                   capture_output=True, text=True)
+        code, messages = completed.returncode, completed.stdout + completed.stderr
+    else:
+        log = project.cache / "sphinx.log"
+        code = sphinx.build(argv, log)
+        messages = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    if code != 0:
         out("The book build failed; the previous book in _build/html is unchanged.\n")
-        out((completed.stdout + completed.stderr)[-6000:])
+        out(messages[-6000:])
         return 1
     findings = scan_site(work / "_build" / "html", read_deny_list(deny_list), project.cache / "privacy-clean.json")
     if findings:

@@ -1,4 +1,4 @@
-"""The `linkbook` command line: synth, validate, dictionary, run, build, import, export.
+"""The `linkbook` command line: synth, validate, dictionary, run, build, watch, import, export.
 
 Exit codes: 0 success; 2 invalid input or usage; 1 a notebook or the book build failed.
 """
@@ -77,7 +77,7 @@ def cmd_dictionary(args) -> int:
     return EXIT_OK
 
 
-def _run(args, project, keep_going: bool):
+def _run(args, project, keep_going: bool, pool=None):
     """Run the pipeline; returns (report, exit code or None to continue)."""
     from helpers.pipeline.run import run_pipeline
     from helpers.problems import InvalidDataset
@@ -86,7 +86,7 @@ def _run(args, project, keep_going: bool):
     try:
         report = run_pipeline(project, args.data, args.results, sites=args.site, workers=args.jobs,
                               scheduler=args.scheduler, force=args.force, keep_going=keep_going,
-                              fresh_kernels=args.fresh_kernels)
+                              fresh_kernels=args.fresh_kernels, pool=pool)
     except InvalidDataset as err:
         print(err.report())
         return None, EXIT_INVALID
@@ -128,12 +128,17 @@ def cmd_run(args, project) -> int:
 
 @_locked
 def cmd_build(args, project) -> int:
+    return build(args, project)
+
+
+def build(args, project, pool=None, sphinx=None) -> int:
+    """Run, then compile the book; `pool` and `sphinx` are kept between builds by `linkbook watch`."""
     from helpers.book import build_html, restore_interrupted_swap, write_generated_sources
     from helpers.dataset import load_dataset
     from helpers.disclosure import load_policy
     from helpers.pages import site_pages
 
-    report, code = _run(args, project, keep_going=args.keep_going)
+    report, code = _run(args, project, keep_going=args.keep_going, pool=pool)
     if code is not None:
         return code
     if report.failed and not args.keep_going:
@@ -145,10 +150,75 @@ def cmd_build(args, project) -> int:
     write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
     code = build_html(project, deny_list=_deny_list(args, project),
-                      release_policy=None if dataset.metadata.synthetic else policy.statement(), jobs=args.jobs)
+                      release_policy=None if dataset.metadata.synthetic else policy.statement(), jobs=args.jobs,
+                      sphinx=sphinx)
     if code != 0:
         return code
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def cmd_watch(args) -> int:
+    """Build, then rebuild on every change, keeping kernels and a Sphinx server warm in between."""
+    import signal
+    import time
+
+    from helpers.pipeline.execute import WorkerPool
+    from helpers.pipeline.kernels import template_imports
+    from helpers.project import Project, exclusive
+    from helpers.sphinx_build import SphinxServer
+    from helpers.watch import RESTART, project_inputs, watch
+
+    try:
+        project = Project.find()
+    except FileNotFoundError as err:
+        raise UsageError(f"{err}; run linkbook from the project directory") from None
+    data = project.root / DEFAULT_DATA if args.data is None else Path(args.data).resolve()
+    inputs = project_inputs(project, data, _deny_list(args, project))
+    pool, sphinx = WorkerPool(args.jobs or os.cpu_count() or 1), SphinxServer(project.root)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop in order when a session ends
+
+    templates = sorted(project.notebooks.glob("*.ipynb"))
+    pool.warm(project.root, template_imports(templates), project.cache / "kernel-warm-up.log")
+    sphinx.start()
+
+    def build_once() -> None:
+        started = time.perf_counter()
+        args.data = str(data)
+        sphinx.start()  # again, if it stopped
+        with exclusive(project):
+            try:
+                code = build(args, project, pool, sphinx)
+            except UsageError as err:
+                print(f"linkbook watch: {err}")
+                code = EXIT_INVALID
+        outcome = "Built" if code == EXIT_OK else f"Build failed (exit code {code})"
+        print(f"{outcome} in {time.perf_counter() - started:.1f} s. Watching for changes; Ctrl-C stops.",
+              flush=True)
+
+    try:
+        result = watch(inputs, build_once, interval=args.interval)
+    except KeyboardInterrupt:
+        print("\nStopping: running notebooks finish, nothing unfinished is published.", flush=True)
+        result = None
+    finally:
+        pool.close()
+        sphinx.close()
+    if result == RESTART:
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "helpers", *sys.argv[1:]])
+    print("Stopped watching.")
+    return EXIT_OK
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
 
 
 def _deny_list(args, project) -> Path | None:
@@ -200,6 +270,15 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="names the privacy guard must refuse (one per line; keep it outside the "
                                       "repository; default $LINKBOOK_DENY_LIST)")
         command.set_defaults(func=func)
+    watch = sub.add_parser("watch", help="build, then rebuild whenever the data, notebooks or chapters change")
+    watch.add_argument("--data", default=None, help=f"dataset directory (default {DEFAULT_DATA} of the project)")
+    watch.add_argument("--jobs", type=_positive_int, default=None, help="parallel notebooks (default: CPU count)")
+    watch.add_argument("--results", default="results", help="results directory (default results)")
+    watch.add_argument("--keep-going", action="store_true", help="build the book even if some notebooks fail")
+    watch.add_argument("--deny-list", metavar="FILE", help="as for build")
+    watch.add_argument("--interval", type=_positive_float, default=0.25,
+                       help="seconds between checks for changed files (default 0.25)")
+    watch.set_defaults(func=cmd_watch, site=None, scheduler=None, force=False, fresh_kernels=False)
     register_importers(sub)
     return parser
 

@@ -4,13 +4,32 @@
 `build_sphinx` entry point with the same settings as
 `jupyter-book build ROOT --config C --toc T --path-output OUT -W -n --keep-going -q`,
 plus `jobs`. Run as a subprocess so that Sphinx's state never lives in the caller.
+
+`--serve` keeps one such process for `linkbook watch`: it imports Sphinx, jupyter-book
+and their extensions once (about 1.3 s of every build), then runs each build in a
+child forked from it, so no Sphinx state carries over from one build to the next.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
+import os
+import signal
+import subprocess
 import sys
+import traceback
 from pathlib import Path
+
+# What a jupyter-book HTML build imports; a module missing here is imported by the build itself.
+PRELOAD = (
+    "jupyter_book.sphinx", "sphinx.application", "sphinx.builders.html", "sphinx.search.en",
+    "myst_parser.sphinx_ext.main", "myst_nb.sphinx_ext", "jupyter_cache.cache.main", "sphinx_book_theme",
+    "sphinxcontrib.bibtex", "sphinx_design", "sphinx_copybutton", "sphinx_togglebutton",
+    "sphinx_external_toc", "sphinx_multitoc_numbering", "sphinx_jupyterbook_latex", "sphinx_comments",
+    "sphinx_thebe", "helpers.sphinx_ext",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,5 +53,118 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if result == 0 else 1
 
 
+def serve() -> int:
+    """Answer build requests on stdin, one JSON line each ({"argv": [...], "log": path}),
+    with one JSON line on stdout: the build's exit code. Its output goes to `log`.
+
+    After each build the server imports the modules that the build had to import
+    itself, so that the next build finds them loaded.
+    """
+    _import(PRELOAD)
+    print(json.dumps("ready"), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            _build_in_child(request["argv"], request["log"], write_end)
+        os.close(write_end)
+        with os.fdopen(read_end, encoding="utf-8") as report:
+            imported = report.read().split()
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps(os.waitstatus_to_exitcode(status)), flush=True)
+        _import(imported)
+    return 0
+
+
+def _import(names) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - not importable here (not installed, or only inside a build)
+            pass
+
+
+def _build_in_child(argv: list[str], log: str, report: int) -> None:
+    """Run one build in this forked child, then tell the server which modules it imported."""
+    code = 1
+    loaded = set(sys.modules)
+    try:
+        descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(descriptor, 1)
+        os.dup2(descriptor, 2)
+        code = main(argv)
+    except BaseException:  # noqa: BLE001 - anything, SystemExit included, ends this child only
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        with os.fdopen(report, "w", encoding="utf-8") as out:
+            out.write("\n".join(sorted(set(sys.modules) - loaded)))
+        os._exit(code)
+
+
+class SphinxServer:
+    """A `--serve` process for `linkbook watch`; started on first use, restarted if it died."""
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+        self.process: subprocess.Popen | None = None
+        self.ready = False
+
+    def start(self) -> None:
+        """Start the server now, so that its imports overlap other work."""
+        if self.process is not None and self.process.poll() is not None:
+            self.close()  # it stopped: collect it and its pipes
+        if self.process is None:
+            # Its own session: Ctrl-C in the terminal goes to linkbook, which stops the server.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "helpers.sphinx_build", "--serve"], cwd=self.cwd, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+            self.ready = False
+
+    def build(self, argv: list[str], log: Path) -> int:
+        """Run one build (the arguments of `main`), its output written to `log`; the exit code.
+        A server that died is started again once."""
+        for _ in range(2):
+            self.start()
+            try:
+                if not self.ready:
+                    self.ready = self._read() == "ready"
+                self.process.stdin.write(json.dumps({"argv": argv, "log": str(log)}) + "\n")
+                self.process.stdin.flush()
+                return int(self._read())
+            except (BrokenPipeError, EOFError, ValueError):
+                self.close()
+        log.write_text("The Sphinx build server stopped twice; see the messages above.\n", encoding="utf-8")
+        return 1
+
+    def _read(self):
+        line = self.process.stdout.readline()
+        if not line:
+            raise EOFError("the Sphinx build server stopped")
+        return json.loads(line)
+
+    def close(self) -> None:
+        """Stop the server: it ends when its input closes; one that does not (mid-build) is killed."""
+        if self.process is None:
+            return
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except BrokenPipeError:  # it had already stopped
+                pass
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the server and the build it was running
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+        self.process = None
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main())

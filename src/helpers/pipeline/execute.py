@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -32,9 +35,15 @@ def stage_dir(staging_root: Path, job: Job) -> Path:
     return Path(staging_root) / job.name
 
 
-def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_kernel: bool = False) -> JobResult:
-    """Run one notebook into its staging directory; never raises for notebook errors."""
+def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_kernel: bool = False,
+                session: str | None = None) -> JobResult:
+    """Run one notebook into its staging directory; never raises for notebook errors.
+
+    A warm kernel serves the jobs of one `session` (default: this run).
+    """
     from helpers.pipeline import kernels
+
+    session = session or str(staging_root)
 
     stage = stage_dir(Path(staging_root), job)
     shutil.rmtree(stage, ignore_errors=True)
@@ -42,17 +51,18 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_ker
     parameters = {**job.parameters, "results_dir": str(stage / "results")}
     started = time.time()
     for attempt in (1, 2):
-        error = _execute(job, root, staging_root, stage, parameters, fresh_kernel)
+        error = _execute(job, root, staging_root, stage, parameters, fresh_kernel, session)
         if error is None or "Kernel died" not in str(error.get("evalue")) or attempt == 2:
             break
-        kernels.forget(root, str(staging_root))  # a kernel that died at start-up: once more on a new one
+        kernels.forget(root, session)  # a kernel that died at start-up: once more on a new one
     duration = round(time.time() - started, 3)
     if error is None:
         finish_notebook(stage / "notebook.ipynb", job, context, started, duration)
     return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
 
 
-def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: dict, fresh_kernel: bool):
+def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: dict, fresh_kernel: bool,
+             session: str):
     """One papermill execution; returns None or the error (cell, ename, evalue, traceback)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -62,7 +72,7 @@ def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: di
     try:
         with open(Path(staging_root) / f"kernel-{os.getpid()}.log", "ab") as log:
             engine = {} if fresh_kernel else {
-                "engine_name": kernels.ENGINE, "warm": kernels.warm_kernel(root, str(staging_root), log)}
+                "engine_name": kernels.ENGINE, "warm": kernels.warm_kernel(root, session, log)}
             with _stderr_to(log):  # a fresh kernel's start-up chatter, kept out of the progress display
                 papermill.execute_notebook(
                     str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
@@ -126,22 +136,98 @@ def _plain(traceback_lines) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
+def _start_worker() -> None:
+    """Pool workers ignore Ctrl-C: the parent stops them in order, and their kernels with them.
+    A worker whose parent was killed exits, and its kernel, seeing it gone, exits too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def exit_when_orphaned():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=_start_worker)
+
+
+def _warm_up(root: str, session: str, code: str, log: str) -> None:
+    from helpers.pipeline import kernels
+
+    kernels.warm_up(root, session, code, log)
+
+
+class WorkerPool:
+    """Worker processes kept from one run to the next (`linkbook watch`), so that
+    their kernels, with pandas, SciPy and the rest imported, stay warm between builds.
+
+    Its kernels serve one session; the watcher starts a new pool (and session)
+    whenever the helpers source or the locked environment changes.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.session = f"pool-{os.getpid()}-{time.time_ns()}"
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = _executor(self.workers)
+        return self._executor
+
+    def warm(self, root: Path, code: str, log: Path) -> None:
+        """Start every worker's kernel and run `code` (the templates' imports) in it, in the
+        background: the first notebooks then skip the kernel start-up and imports."""
+        executor = self.executor()
+        for _ in range(self.workers):  # each takes seconds, so each idle worker takes one
+            executor.submit(_warm_up, str(root), self.session, code, str(log))
+
+    def discard(self) -> None:
+        """Forget a broken pool (a worker died); the next run starts new workers."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def close(self) -> None:
+        """Stop the workers (queued jobs are dropped, running ones finish); each worker stops its kernel."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
 def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
-             scheduler: str | None, on_event, context: dict, fresh_kernels: bool = False) -> list[JobResult]:
-    """Run every job; `on_event(job, state, result)` reports progress. One failure stops nothing."""
+             scheduler: str | None, on_event, context: dict, fresh_kernels: bool = False,
+             pool: WorkerPool | None = None) -> list[JobResult]:
+    """Run every job; `on_event(job, state, result)` reports progress. One failure stops nothing.
+
+    Without `pool`, the worker processes (and their kernels) last for this run only.
+    """
     if not jobs:
         return []
     if scheduler:
         return _run_on_dask(jobs, root, staging_root, scheduler, on_event, context, fresh_kernels)
     results = []
     by_future = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
+    session = pool.session if pool else None
+    with nullcontext(pool.executor()) if pool else _executor(min(workers, len(jobs))) as executor:
         for job in jobs:
-            by_future[pool.submit(execute_job, job, str(root), str(staging_root), context, fresh_kernels)] = job
+            future = executor.submit(execute_job, job, str(root), str(staging_root), context, fresh_kernels, session)
+            by_future[future] = job
             on_event(job, "queued", None)
         for future in as_completed(by_future):
             job = by_future[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except BrokenProcessPool:  # a worker process was killed: the job failed, the pool is renewed
+                if pool:
+                    pool.discard()
+                result = JobResult(job.name, "failed", 0.0, str(stage_dir(staging_root, job)),
+                                   {"cell": None, "source": "", "ename": "BrokenProcessPool",
+                                    "evalue": "the worker process running this notebook died", "traceback": ""})
             on_event(job, result.status, result)
             results.append(result)
     return results

@@ -56,13 +56,14 @@ class WarmKernel:
 _kernels: dict[tuple, WarmKernel] = {}
 
 
-def warm_kernel(cwd: str, run: str, log_file) -> WarmKernel:
-    """This thread's kernel for this run, cleared and ready for the next notebook.
+def warm_kernel(cwd: str, session: str, log_file) -> WarmKernel:
+    """This thread's kernel for this session, cleared and ready for the next notebook.
 
-    Kernels never outlive their run (a Dask worker lives longer than a run, and
-    the helpers package may have changed in between).
+    A session is one run, or one `linkbook watch` pool, which is replaced when the
+    helpers source changes. Kernels never outlive their session: a Dask worker
+    lives longer than a run, and the helpers package may have changed in between.
     """
-    key = (cwd, run, threading.get_ident())
+    key = (cwd, session, threading.get_ident())
     for other in [k for k in _kernels if k[2] == key[2] and k != key]:
         shutdown(_kernels.pop(other))
     warm = _kernels.pop(key, None)
@@ -91,14 +92,46 @@ async def _connect(km: AsyncKernelManager) -> AsyncKernelClient:
 
 async def _clear(kc: AsyncKernelClient) -> bool:
     """Run RESET; False if the kernel failed it or did not answer in time."""
-    msg_id = kc.execute(RESET, silent=True, store_history=False)
+    return await _run(kc, RESET, RESET_TIMEOUT)
+
+
+async def _run(kc: AsyncKernelClient, code: str, timeout: float) -> bool:
+    """Run `code` silently; False if it failed or the kernel did not answer in time."""
+    msg_id = kc.execute(code, silent=True, store_history=False)
     try:
         while True:
-            reply = await kc.get_shell_msg(timeout=RESET_TIMEOUT)
+            reply = await kc.get_shell_msg(timeout=timeout)
             if reply["parent_header"].get("msg_id") == msg_id:
                 return reply["content"]["status"] == "ok"
     except Exception:  # queue.Empty on timeout, or a closed socket: replace the kernel
         return False
+
+
+def warm_up(cwd: str, session: str, code: str, log: str) -> None:
+    """Start this thread's kernel for the session and run `code` (imports) in it,
+    so that the first notebook finds them loaded."""
+    with open(log, "ab") as log_file:
+        warm = warm_kernel(cwd, session, log_file)
+    run_sync(_run)(warm.kc, code, START_TIMEOUT)
+
+
+def template_imports(templates) -> str:
+    """The module-level import statements of the notebook templates' code cells, one per line."""
+    import ast
+
+    import nbformat
+
+    lines = []
+    for template in templates:
+        for cell in nbformat.read(template, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # IPython magics: not plain Python, and not needed here
+                continue
+            lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return "\n".join(dict.fromkeys(lines))
 
 
 def shutdown(warm: WarmKernel) -> None:
@@ -110,9 +143,9 @@ def shutdown(warm: WarmKernel) -> None:
     shutil.rmtree(Path(warm.km.ip).parent, ignore_errors=True)
 
 
-def forget(cwd: str, run: str) -> None:
-    """Drop this thread's kernel for the run (after it died), so the next call starts a new one."""
-    warm = _kernels.pop((cwd, run, threading.get_ident()), None)
+def forget(cwd: str, session: str) -> None:
+    """Drop this thread's kernel for the session (after it died), so the next call starts a new one."""
+    warm = _kernels.pop((cwd, session, threading.get_ident()), None)
     if warm is not None:
         shutdown(warm)
 

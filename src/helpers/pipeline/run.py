@@ -16,7 +16,7 @@ import pandas as pd
 from helpers.dataset import load_dataset
 from helpers.disclosure import load_policy
 from helpers.pipeline.cache import JobCache, replace_dir, restore_interrupted
-from helpers.pipeline.execute import JobResult, run_jobs
+from helpers.pipeline.execute import JobResult, WorkerPool, run_jobs
 from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
 from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
 from helpers.problems import UsageError
@@ -45,8 +45,12 @@ def environment_hash(project: Project) -> str:
 
 def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", sites=None,
                  workers: int | None = None, scheduler: str | None = None, force: bool = False,
-                 keep_going: bool = False, fresh_kernels: bool = False, out=print) -> RunReport:
-    """Execute the notebooks whose inputs changed; raise InvalidDataset on bad data."""
+                 keep_going: bool = False, fresh_kernels: bool = False, pool: WorkerPool | None = None,
+                 out=print) -> RunReport:
+    """Execute the notebooks whose inputs changed; raise InvalidDataset on bad data.
+
+    `pool` keeps the worker processes and their kernels for the next run (`linkbook watch`).
+    """
     restore_interrupted(project.root / results_dir)  # a run killed mid-swap left the old results aside
     dataset = load_dataset(project.root / data_dir)
     unknown = sorted(set(sites or ()) - set(dataset.site_ids))
@@ -80,7 +84,7 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
     progress = _Progress(len(todo), out)
     context = run_context(project.root, dataset)
     results = run_jobs(todo, project.root, staging_root, workers or os.cpu_count() or 1, scheduler, progress,
-                       context, fresh_kernels)
+                       context, fresh_kernels, pool)
     report.executed = results
     by_name = {j.name: j for j in jobs}
     for result in results:
