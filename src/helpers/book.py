@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -107,11 +105,10 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
     return digest.hexdigest()
 
 
-def build_html(project: Project, deny_list: Path | None = None, release_policy: str | None = None,
-               jobs: int | None = None, sphinx: SphinxServer | None = None, out=print) -> int:
-    """Run jupyter-book's Sphinx build on `jobs` processes (default: the CPU count; warnings
-    are errors, references checked), then the privacy guard. With `sphinx`, the build runs
-    in that server (`linkbook watch`) rather than in a new process.
+def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = None,
+               release_policy: str | None = None, jobs: int | None = None, out=print) -> int:
+    """Run jupyter-book's Sphinx build, in `sphinx`, on `jobs` processes (default: the CPU
+    count; warnings are errors, references checked), then the privacy guard.
 
     Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers;
     in both failure cases the previous book in _build/html is left untouched. With
@@ -136,17 +133,10 @@ def build_html(project: Project, deny_list: Path | None = None, release_policy: 
         str(project.root), "--config", str(project.generated / "_config.yml"),
         "--toc", str(project.generated / "_toc.yml"), "--out", str(work), "--jobs", str(jobs or os.cpu_count() or 1),
     ]
-    if sphinx is None:
-        completed = subprocess.run([sys.executable, "-m", "helpers.sphinx_build", *argv], cwd=project.root,
-                                   capture_output=True, text=True)
-        code, messages = completed.returncode, completed.stdout + completed.stderr
-    else:
-        log = project.cache / "sphinx.log"
-        code = sphinx.build(argv, log)
-        messages = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-    if code != 0:
+    log = project.cache / "sphinx.log"
+    if sphinx.build(argv, log) != 0:
         out("The book build failed; the previous book in _build/html is unchanged.\n")
-        out(messages[-6000:])
+        out(log.read_text(encoding="utf-8", errors="replace")[-6000:] if log.is_file() else "")
         return 1
     findings = scan_site(work / "_build" / "html", read_deny_list(deny_list), project.cache / "privacy-clean.json")
     if findings:

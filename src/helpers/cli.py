@@ -128,11 +128,18 @@ def cmd_run(args, project) -> int:
 
 @_locked
 def cmd_build(args, project) -> int:
-    return build(args, project)
+    from helpers.sphinx_build import SphinxServer
+
+    sphinx = SphinxServer(project.root)
+    sphinx.start()  # Sphinx's imports overlap the data checks and the notebooks
+    try:
+        return build(args, project, sphinx)
+    finally:
+        sphinx.close()
 
 
-def build(args, project, pool=None, sphinx=None) -> int:
-    """Run, then compile the book; `pool` and `sphinx` are kept between builds by `linkbook watch`."""
+def build(args, project, sphinx, pool=None) -> int:
+    """Run, then compile the book in the `sphinx` server; `linkbook watch` keeps it and the `pool` between builds."""
     from helpers.book import build_html, restore_interrupted_swap, write_generated_sources
     from helpers.dataset import load_dataset
     from helpers.disclosure import load_policy
@@ -149,9 +156,8 @@ def build(args, project, pool=None, sphinx=None) -> int:
     manifest = json.loads((project.root / args.results / "manifest.json").read_text(encoding="utf-8"))
     write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
-    code = build_html(project, deny_list=_deny_list(args, project),
-                      release_policy=None if dataset.metadata.synthetic else policy.statement(), jobs=args.jobs,
-                      sphinx=sphinx)
+    code = build_html(project, sphinx, deny_list=_deny_list(args, project),
+                      release_policy=None if dataset.metadata.synthetic else policy.statement(), jobs=args.jobs)
     if code != 0:
         return code
     return EXIT_FAILED if report.failed else EXIT_OK
@@ -188,7 +194,7 @@ def cmd_watch(args) -> int:
         sphinx.start()  # again, if it stopped
         with exclusive(project):
             try:
-                code = build(args, project, pool, sphinx)
+                code = build(args, project, sphinx, pool)
             except UsageError as err:
                 print(f"linkbook watch: {err}")
                 code = EXIT_INVALID

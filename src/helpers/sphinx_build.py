@@ -5,9 +5,10 @@
 `jupyter-book build ROOT --config C --toc T --path-output OUT -W -n --keep-going -q`,
 plus `jobs`. Run as a subprocess so that Sphinx's state never lives in the caller.
 
-`--serve` keeps one such process for `linkbook watch`: it imports Sphinx, jupyter-book
-and their extensions once (about 1.3 s of every build), then runs each build in a
-child forked from it, so no Sphinx state carries over from one build to the next.
+`--serve` imports Sphinx, jupyter-book and their extensions once (about 1.3 s), then
+runs each build in a child forked from it, so no Sphinx state carries over from one
+build to the next. `linkbook build` starts the server first, so that its imports
+overlap the data checks and notebooks; `linkbook watch` keeps it between builds.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def _build_in_child(argv: list[str], log: str, report: int) -> None:
 
 
 class SphinxServer:
-    """A `--serve` process for `linkbook watch`; started on first use, restarted if it died."""
+    """A `--serve` process, started again if it died."""
 
     def __init__(self, cwd: Path):
         self.cwd = cwd
@@ -147,9 +148,12 @@ class SphinxServer:
         return json.loads(line)
 
     def close(self) -> None:
-        """Stop the server: it ends when its input closes; one that does not (mid-build) is killed."""
+        """Stop the server: an idle one ends when its input closes; one still importing
+        or building is killed."""
         if self.process is None:
             return
+        if not self.ready:
+            self._kill()
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -158,12 +162,15 @@ class SphinxServer:
         try:
             self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)  # the server and the build it was running
-            except ProcessLookupError:
-                pass
+            self._kill()
             self.process.wait()
         self.process = None
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the server and the build it may be running
+        except ProcessLookupError:  # already gone
+            pass
 
 
 if __name__ == "__main__":
