@@ -10,9 +10,11 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
+from helpers.pipeline.kernels import template_imports
 from helpers.sphinx_build import SphinxServer
 from helpers.synth import write_dataset
 from helpers.watch import RESTART, Inputs, changed, snapshot, touches, watch
@@ -80,6 +82,22 @@ def test_a_save_in_two_writes_gives_one_build_and_a_code_change_restarts(tmp_pat
     assert watch(inputs, script.build, interval=0.01, out=messages.append, sleep=script.sleep) == RESTART
     assert script.builds == [0, 4]  # the first build, then one once the table was still for a check
     assert "questionnaires.csv" in messages[0] and "plots.py" in messages[-1]
+
+
+def test_the_warm_up_imports_are_the_templates_module_level_imports(tmp_path):
+    first = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("import nothing from markdown"),
+        nbformat.v4.new_code_cell("import pandas as pd\nfrom helpers import plots, reference\nx = 1"),
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport seaborn"),  # magics: not parsed
+        nbformat.v4.new_code_cell("def f():\n    import networkx\n"),  # runs only when called
+    ])
+    second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas as pd\nimport scipy.stats")])
+    nbformat.write(first, tmp_path / "a.ipynb")
+    nbformat.write(second, tmp_path / "b.ipynb")
+    (tmp_path / "c.ipynb").write_text("{ half-saved")
+    paths = [tmp_path / name for name in ("a.ipynb", "b.ipynb", "c.ipynb")]
+    assert template_imports(paths).splitlines() == [
+        "import pandas as pd", "from helpers import plots, reference", "import scipy.stats"]
 
 
 def test_the_sphinx_server_reports_a_failed_build_and_is_started_again_after_it_died(tmp_path):

@@ -218,18 +218,22 @@ def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
             future = executor.submit(execute_job, job, str(root), str(staging_root), context, fresh_kernels, session)
             by_future[future] = job
             on_event(job, "queued", None)
-        for future in as_completed(by_future):
-            job = by_future[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool:  # a worker process was killed: the job failed, the pool is renewed
-                if pool:
-                    pool.discard()
-                result = JobResult(job.name, "failed", 0.0, str(stage_dir(staging_root, job)),
-                                   {"cell": None, "source": "", "ename": "BrokenProcessPool",
-                                    "evalue": "the worker process running this notebook died", "traceback": ""})
-            on_event(job, result.status, result)
-            results.append(result)
+        try:
+            for future in as_completed(by_future):
+                job = by_future[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:  # a worker process was killed: the job failed, the pool is renewed
+                    if pool:
+                        pool.discard()
+                    result = JobResult(job.name, "failed", 0.0, str(stage_dir(staging_root, job)),
+                                       {"cell": None, "source": "", "ename": "BrokenProcessPool",
+                                        "evalue": "the worker process running this notebook died", "traceback": ""})
+                on_event(job, result.status, result)
+                results.append(result)
+        except KeyboardInterrupt:  # Ctrl-C: drop the queued notebooks; the running ones finish, unpublished
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
     return results
 
 

@@ -123,7 +123,11 @@ def template_imports(templates) -> str:
 
     lines = []
     for template in templates:
-        for cell in nbformat.read(template, as_version=4).cells:
+        try:
+            cells = nbformat.read(template, as_version=4).cells
+        except Exception:  # noqa: BLE001 - a template being edited: the run will report it
+            continue
+        for cell in cells:
             if cell.cell_type != "code":
                 continue
             try:
