@@ -184,8 +184,10 @@ def cmd_watch(args) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop in order when a session ends
 
-    templates = sorted(project.notebooks.glob("*.ipynb"))
-    pool.warm(project.root, template_imports(templates), project.cache / "kernel-warm-up.log")
+    warm_up_log = project.cache / "kernel-warm-up.log"  # kernels' start-up messages, this session's only
+    warm_up_log.parent.mkdir(parents=True, exist_ok=True)
+    warm_up_log.write_bytes(b"")
+    pool.warm(project.root, template_imports(sorted(project.notebooks.glob("*.ipynb"))), warm_up_log)
     sphinx.start()
 
     def build_once() -> None:

@@ -72,10 +72,13 @@ def touches(paths: list[str], roots) -> bool:
     return any(Path(p).is_relative_to(r) for p in paths for r in resolved)
 
 
+SETTLE = 0.1  # seconds the files must stay unchanged before a build starts
+
+
 def watch(inputs: Inputs, build, interval: float = 0.25, out=print, sleep=time.sleep) -> str:
     """Call `build()`, then again after every change to `inputs`, until a change to
     `inputs.restart` (returns RESTART). A change is acted on once the files have
-    been still for one `interval`, so a save in several writes gives one build."""
+    been still for SETTLE seconds, so a save in several writes gives one build."""
     roots = inputs.rebuild + inputs.restart
     state = snapshot(roots, inputs.ignore)
     build()
@@ -85,7 +88,7 @@ def watch(inputs: Inputs, build, interval: float = 0.25, out=print, sleep=time.s
         if current == state:
             continue
         while True:  # let a save, or a copy of several files, finish
-            sleep(interval)
+            sleep(min(interval, SETTLE))
             settled = snapshot(roots, inputs.ignore)
             if settled == current:
                 break
