@@ -14,7 +14,10 @@ from helpers.gp_contacts import monthly_trajectory, summarise_windows, window_co
 from helpers.outcomes import paired_outcomes
 from helpers.scoring import scores
 from helpers.synth import write_dataset
-from helpers.synthesis import attrition, change_by_site_characteristic, patient_changes, trajectory_phases
+from helpers.synthesis import (attrition, change_by_site_characteristic, patient_changes, site_covariates,
+                               trajectory_phases)
+
+from conftest import EMBEDDED
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +65,52 @@ def test_mixed_model_recovers_a_planted_site_level_difference():
     employer = models.loc[("ons_happy", "employer")]
     assert employer["ci95_low"] < 1.5 < employer["ci95_high"]
     assert employer["estimate"] == pytest.approx(1.5, abs=0.5)
+
+
+def _reml_random_intercept(y, x, groups):
+    """REML for y = a + b*x + u_site + e, written out: the variance ratio
+    lambda = var(u) / var(e) is found by scipy's bounded scalar search, the rest
+    follows in closed form. Returns b, its conditional standard error and var(u)."""
+    from scipy import optimize
+
+    X = np.column_stack([np.ones(len(y)), x])
+    n, p = X.shape
+    Z = (groups[:, None] == np.unique(groups)[None, :]).astype(float)
+
+    def fit(lam):
+        H = np.eye(n) + lam * Z @ Z.T
+        Hi = np.linalg.inv(H)
+        info = X.T @ Hi @ X
+        beta = np.linalg.solve(info, X.T @ Hi @ y)
+        resid = y - X @ beta
+        s2 = resid @ Hi @ resid / (n - p)
+        criterion = (n - p) * np.log(s2) + np.linalg.slogdet(H)[1] + np.linalg.slogdet(info)[1]
+        return criterion, beta, s2, info
+
+    best = optimize.minimize_scalar(lambda lam: fit(lam)[0], bounds=(0, 100), method="bounded",
+                                    options={"xatol": 1e-10}).x
+    lam = best if fit(best)[0] < fit(0.0)[0] else 0.0  # the boundary: no site variance
+    _, beta, s2, info = fit(lam)
+    return beta[1], np.sqrt(s2 * np.linalg.inv(info)[1, 1]), lam * s2
+
+
+def test_mixed_models_match_an_independent_reml_fit_on_the_embedded_data():
+    dataset = load_dataset(EMBEDDED)
+    changes = patient_changes(scores(dataset.questionnaires), dataset.participants)
+    covariates = site_covariates(dataset)
+    models = change_by_site_characteristic(changes, covariates)
+    data = changes.join(covariates, on="site_id")
+    fitted = models.dropna(subset=["estimate"])
+    assert len(fitted) == 15
+    for row in fitted.itertuples():
+        rows = data[data["measure"] == row.measure].dropna(subset=["change", row.covariate])
+        estimate, se, site_variance = _reml_random_intercept(
+            rows["change"].to_numpy(float), rows[row.covariate].to_numpy(float), rows["site_id"].to_numpy())
+        assert row.estimate == pytest.approx(estimate, abs=1e-4)
+        assert row.site_variance == pytest.approx(site_variance, abs=1e-3)
+        # statsmodels' standard error comes from the joint information of the fixed effects and
+        # the variances, this one from the fixed effects alone: close, not equal.
+        assert (row.ci95_high - row.ci95_low) / (2 * 1.959964) == pytest.approx(se, rel=0.05)
 
 
 def test_trajectory_phases_average_the_right_months():
