@@ -67,7 +67,7 @@ def change_one_site(project: Path, site: str = "S2") -> None:
     table.to_csv(path, index=False, lineterminator="\n")
 
 
-def watch_one_site(project: Path, settle: float = 5.0) -> float:
+def watch_one_site(project: Path, settle: float = 10.0) -> float:
     """Seconds from writing a one-site change to the end of `linkbook watch`'s rebuild.
 
     The watcher starts on the up-to-date project and is left idle for `settle`
