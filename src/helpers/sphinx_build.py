@@ -56,41 +56,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def serve() -> int:
     """Answer build requests on stdin, one JSON line each ({"argv": [...], "log": path}),
-    with one JSON line on stdout: the build's exit code. Its output goes to `log`.
-
-    After each build the server imports the modules that the build had to import
-    itself, so that the next build finds them loaded.
-    """
-    _import(PRELOAD)
+    with one JSON line on stdout: the build's exit code. Its output goes to `log`."""
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # not installed: the build reports it, if the configuration needs it
+            pass
     print(json.dumps("ready"), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
-        read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(read_end)
-            _build_in_child(request["argv"], request["log"], write_end)
-        os.close(write_end)
-        with os.fdopen(read_end, encoding="utf-8") as report:
-            imported = report.read().split()
+            _build_in_child(request["argv"], request["log"])
         _, status = os.waitpid(pid, 0)
         print(json.dumps(os.waitstatus_to_exitcode(status)), flush=True)
-        _import(imported)
     return 0
 
 
-def _import(names) -> None:
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - not importable here (not installed, or only inside a build)
-            pass
-
-
-def _build_in_child(argv: list[str], log: str, report: int) -> None:
-    """Run one build in this forked child, then tell the server which modules it imported."""
+def _build_in_child(argv: list[str], log: str) -> None:
+    """Run one build in this forked child, its output (never the server's replies) to `log`."""
     code = 1
-    loaded = set(sys.modules)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     try:
         descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(descriptor, 1)
@@ -101,8 +87,6 @@ def _build_in_child(argv: list[str], log: str, report: int) -> None:
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-        with os.fdopen(report, "w", encoding="utf-8") as out:
-            out.write("\n".join(sorted(set(sys.modules) - loaded)))
         os._exit(code)
 
 

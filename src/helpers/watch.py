@@ -56,7 +56,10 @@ def snapshot(roots, ignore=()) -> dict[str, tuple[int, int]]:
             if (path.name.startswith(".") or path.name.endswith("~") or not path.is_file()
                     or IGNORED_DIRS.intersection(path.parts) or any(path.is_relative_to(i) for i in ignore)):
                 continue
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # removed since it was listed, like an editor's test file
+                continue
             state[str(path)] = (stat.st_mtime_ns, stat.st_size)
     return state
 
