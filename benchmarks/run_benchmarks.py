@@ -5,7 +5,7 @@ Scenarios (each in a fresh copy of the project, so nothing is shared between the
   linkbook no-change  the same build again, nothing changed
   linkbook one-site   one questionnaire answer of one site changed, then build
   linkbook watch one-site  the same change made while `linkbook watch` runs, from the write
-                      to the end of its rebuild (polling included)
+                      to the end of its rebuild (polling included): first and next change of a session
   (a) papermill loop  the same notebooks executed one after another with papermill, then jupyter-book
   (b) jupyter-book cache  the same notebooks prepared with `papermill --prepare-only` and executed by
                       jupyter-book's own `execute_notebooks: cache`
@@ -67,24 +67,29 @@ def change_one_site(project: Path, site: str = "S2") -> None:
     table.to_csv(path, index=False, lineterminator="\n")
 
 
-def watch_one_site(project: Path, settle: float = 10.0) -> float:
-    """Seconds from writing a one-site change to the end of `linkbook watch`'s rebuild.
+def watch_one_site(project: Path, settle: float = 10.0) -> tuple[float, float]:
+    """Seconds from writing a one-site change to the end of `linkbook watch`'s rebuild,
+    for the first change of a session and for the next one.
 
     The watcher starts on the up-to-date project and is left idle for `settle`
     seconds (its kernels start in the background), as when a researcher edits data.
+    The first rebuild still pays each kernel's first use of the analysis code
+    (about 0.3 s a notebook); the next one shows a session's steady state.
     """
     watcher = subprocess.Popen([str(BIN / "linkbook"), "watch"], cwd=project, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         _wait_for_line(watcher, "Watching for changes")
-        time.sleep(settle)
-        start = time.perf_counter()
-        change_one_site(project)
-        line = _wait_for_line(watcher, "Watching for changes")
-        elapsed = time.perf_counter() - start
-        if not line.startswith("Built"):
-            raise RuntimeError(f"linkbook watch: {line}")
-        return elapsed
+        seconds = []
+        for pause in (settle, 3.0):
+            time.sleep(pause)
+            start = time.perf_counter()
+            change_one_site(project)
+            line = _wait_for_line(watcher, "Watching for changes")
+            seconds.append(time.perf_counter() - start)
+            if not line.startswith("Built"):
+                raise RuntimeError(f"linkbook watch: {line}")
+        return seconds[0], seconds[1]
     finally:
         watcher.send_signal(signal.SIGINT)
         watcher.wait(timeout=60)
@@ -196,7 +201,9 @@ def main() -> None:
             runs.setdefault("linkbook one-site", []).append(linkbook_build(project))
             manifest = json.loads((project / "results" / "manifest.json").read_text())
             results["one-site re-ran"] = sorted(j["name"] for j in manifest["jobs"] if not j["reused"])
-            runs.setdefault("linkbook watch one-site", []).append(watch_one_site(project))
+            first, following = watch_one_site(project)
+            runs.setdefault("linkbook watch one-site, first change", []).append(first)
+            runs.setdefault("linkbook watch one-site, next change", []).append(following)
         for name, values in runs.items():
             seconds[name] = statistics.median(values)
         if not args.skip_baselines:
@@ -230,8 +237,9 @@ def report(results: dict) -> str:
              "Scenarios: *cold* is `linkbook build` with empty caches on the embedded 7-site data; *no-change* "
              "the same build again; *one-site* after changing one questionnaire answer at site S2, which "
              f"re-runs {', '.join(results.get('one-site re-ran', []))} and the book; *watch one-site* the "
-             "same kind of change made while `linkbook watch` runs (idle, kernels and Sphinx server warm), "
-             "timed from the write to the end of the rebuild, polling included; *(a)* a sequential "
+             "same kind of change made while `linkbook watch` runs (idle, kernels and Sphinx server started), "
+             "timed from the write to the end of the rebuild, polling included: the first change of a session, "
+             "whose notebooks are each kernel's first, and the next change; *(a)* a sequential "
              "papermill loop over the same notebooks, then jupyter-book; *(b)* the same notebooks prepared with "
              "`papermill --prepare-only` and executed by jupyter-book's `execute_notebooks: cache`; *N sites* "
              "cold builds of synthetic datasets of that size.", "",
@@ -242,8 +250,10 @@ def report(results: dict) -> str:
     cold = s["linkbook cold"]
     checks = [("no-change rebuild under 1.5 s", s["linkbook no-change"], s["linkbook no-change"] < 1.5)]
     checks += [(f"one-site change under 35% of the cold build ({how})", s[name] / cold, s[name] / cold < 0.35)
-               for name, how in (("linkbook one-site", "`linkbook build`"), ("linkbook watch one-site",
-                                                                          "`linkbook watch`")) if name in s]
+               for name, how in (("linkbook one-site", "`linkbook build`"),
+                                 ("linkbook watch one-site, first change", "`linkbook watch`, first change"),
+                                 ("linkbook watch one-site, next change", "`linkbook watch`, next change"))
+               if name in s]
     if "(b) jupyter-book cache" in s:
         checks.append(("cold build at least 1.7x faster than jupyter-book's cache mode",
                        s["(b) jupyter-book cache"] / cold, s["(b) jupyter-book cache"] / cold >= 1.7))
