@@ -168,6 +168,7 @@ def cmd_watch(args) -> int:
     import signal
     import time
 
+    from helpers.dataset import validate_dataset
     from helpers.pipeline.execute import WorkerPool
     from helpers.pipeline.kernels import template_imports
     from helpers.project import Project, exclusive
@@ -189,6 +190,7 @@ def cmd_watch(args) -> int:
     warm_up_log.write_bytes(b"")
     pool.warm(project.root, template_imports(sorted(project.notebooks.glob("*.ipynb"))), warm_up_log)
     sphinx.start()
+    validate_dataset(data)  # meanwhile: a rebuild's first check of the data pays one-off set-up (about 0.3 s)
 
     def build_once() -> None:
         started = time.perf_counter()
