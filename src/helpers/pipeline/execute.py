@@ -232,7 +232,9 @@ def run_jobs(jobs: list[Job], root: Path, staging_root: Path, workers: int,
                 on_event(job, result.status, result)
                 results.append(result)
         except KeyboardInterrupt:  # Ctrl-C: drop the queued notebooks; the running ones finish, unpublished
-            executor.shutdown(wait=False, cancel_futures=True)
+            # Wait here: a second shutdown() (as `with` makes on exit) before the executor has
+            # acted on this one would turn the cancelling off again.
+            executor.shutdown(wait=True, cancel_futures=True)
             raise
     return results
 
