@@ -177,8 +177,10 @@ def machine() -> dict:
                 if line.startswith("model name")), platform.processor())
     mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                 if line.startswith("MemTotal")), "0")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 1024 ** 2, 1),
-            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d")}
+            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d"),
+            "commit": commit.stdout.strip() or "unknown"}
 
 
 def main() -> None:
@@ -228,10 +230,11 @@ def report(results: dict) -> str:
     m, s = results["machine"], results["seconds"]
     runs = results.get("runs", {})
     lines = ["# Benchmarks", "",
-             f"Measured by `benchmarks/run_benchmarks.py` on {m['date']}: {m['cpu']}, {m['cores']} cores, "
+             f"Measured by `benchmarks/run_benchmarks.py` on {m['date']}"
+             + (f" at commit {m['commit']}" if "commit" in m else "") + f": {m['cpu']}, {m['cores']} cores, "
              f"{m['memory_gib']} GiB, Python {m['python']}. Wall-clock seconds, each scenario in a fresh copy "
-             "of the project, all in one session, one after another. The linkbook cold / no-change / one-site "
-             f"sequence ran {len(next(iter(runs.values()), [None]))} times: the table gives the median and the "
+             "of the project, all in one session, one after another. The linkbook cold / no-change / one-site / "
+             f"watch sequence ran {len(next(iter(runs.values()), [None]))} times: the table gives the median and the "
              "range (on this shared virtual machine the same build varies by 10-20% from run to run); the "
              "other scenarios ran once.", "",
              "Scenarios: *cold* is `linkbook build` with empty caches on the embedded 7-site data; *no-change* "
