@@ -195,7 +195,6 @@ def cmd_watch(args) -> int:
     def build_once() -> None:
         started = time.perf_counter()
         args.data = str(data)
-        sphinx.start()  # again, if it stopped
         with exclusive(project):
             try:
                 code = build(args, project, sphinx, pool)
@@ -267,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         command.add_argument("--data", default=None, help=f"dataset directory (default {DEFAULT_DATA} of the project)")
         command.add_argument("--site", action="append", metavar="ID", help="run only this site (repeatable)")
-        command.add_argument("--jobs", type=_positive_int, default=None, help="parallel notebooks, and Sphinx processes for the book (default: CPU count)")
+        command.add_argument("--jobs", type=_positive_int, default=None,
+                             help="parallel notebooks, and Sphinx processes for the book (default: CPU count)")
         command.add_argument("--scheduler", metavar="ADDRESS", help="send jobs to this Dask distributed scheduler")
         command.add_argument("--force", action="store_true", help="run every notebook, even unchanged ones")
         command.add_argument("--results", default="results", help="results directory (default results)")

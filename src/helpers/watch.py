@@ -16,9 +16,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
+from helpers.pipeline.fingerprint import code_roots
 from helpers.project import Project
-from helpers.reference import reference_dir
 
 RESTART = "restart"
 IGNORED_DIRS = {"__pycache__", ".ipynb_checkpoints"}
@@ -37,8 +38,7 @@ def project_inputs(project: Project, data_dir: Path, deny_list: Path | None = No
     root = project.root
     rebuild = (data_dir, project.notebooks, root / "book", root / "_static", root / "_config.yml", root / "_toc.yml")
     return Inputs(rebuild=rebuild + ((deny_list,) if deny_list else ()),
-                  restart=(Path(__file__).resolve().parent, reference_dir(), project.lock_file),
-                  ignore=(project.generated,))
+                  restart=(*code_roots(), project.lock_file), ignore=(project.generated,))
 
 
 def snapshot(roots, ignore=()) -> dict[str, tuple[int, int]]:
@@ -53,14 +53,15 @@ def snapshot(roots, ignore=()) -> dict[str, tuple[int, int]]:
         root = Path(root).resolve()
         paths = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
         for path in paths:
-            if (path.name.startswith(".") or path.name.endswith("~") or not path.is_file()
+            if (path.name.startswith(".") or path.name.endswith("~")
                     or IGNORED_DIRS.intersection(path.parts) or any(path.is_relative_to(i) for i in ignore)):
                 continue
             try:
                 stat = path.stat()
             except FileNotFoundError:  # removed since it was listed, like an editor's test file
                 continue
-            state[str(path)] = (stat.st_mtime_ns, stat.st_size)
+            if S_ISREG(stat.st_mode):
+                state[str(path)] = (stat.st_mtime_ns, stat.st_size)
     return state
 
 

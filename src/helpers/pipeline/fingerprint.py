@@ -55,13 +55,18 @@ def code_fingerprint(package: Path, reference: Path) -> str:
     return digest.hexdigest()
 
 
-@cache
-def package_fingerprint() -> str:
-    """Hash of the helpers source and of data/reference/, whose published numbers
-    (UK means, ONS bands) the notebooks draw: editing either re-runs every job."""
+def code_roots() -> tuple[Path, Path]:
+    """The helpers package and data/reference/, whose published numbers (UK means,
+    ONS bands) the notebooks draw: the code part of every job's key."""
     from helpers.reference import reference_dir
 
-    return code_fingerprint(Path(__file__).resolve().parents[1], reference_dir())
+    return Path(__file__).resolve().parents[1], reference_dir()
+
+
+@cache
+def package_fingerprint() -> str:
+    """Hash of the code roots: editing either re-runs every job."""
+    return code_fingerprint(*code_roots())
 
 
 def job_key(job, template_hash: str, environment_hash: str) -> str:
