@@ -105,7 +105,7 @@ def _wait_for_line(process: subprocess.Popen, text: str) -> str:
 def notebook_jobs(project: Path) -> list[tuple[str, str, dict]]:
     """(template, output stem, parameters) for every notebook, as the pipeline would run them."""
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers.dataset import load_dataset
+    from helpers.data.dataset import load_dataset
     from helpers.pipeline.plan import plan_jobs, read_pipeline
 
     dataset = load_dataset(project / "data" / "synthetic")
@@ -151,10 +151,10 @@ def jupyter_book_cache(project: Path) -> float:
 
 def _jupyter_book(project: Path, execute: str) -> None:
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers.book import write_generated_sources
-    from helpers.dataset import load_dataset
-    from helpers.project import Project
-    from helpers.provenance import run_context
+    from helpers.book.build import write_generated_sources
+    from helpers.data.dataset import load_dataset
+    from helpers.core.project import Project
+    from helpers.report.provenance import run_context
 
     proj = Project(project)
     dataset = load_dataset(project / "data" / "synthetic")

@@ -7,10 +7,10 @@ import shutil
 import pytest
 import yaml
 
-from helpers.book import SITES_IN_SIDEBAR, SITES_INDEX, write_generated_sources
-from helpers.dataset import load_dataset
-from helpers.project import Project
-from helpers.provenance import run_context
+from helpers.book.build import SITES_IN_SIDEBAR, SITES_INDEX, write_generated_sources
+from helpers.data.dataset import load_dataset
+from helpers.core.project import Project
+from helpers.report.provenance import run_context
 from helpers.synth import write_dataset
 
 from conftest import EMBEDDED, ROOT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from helpers.pipeline.cache import write_atomic
+from helpers.core.files import write_atomic
 
 
 def test_rewriting_the_same_text_leaves_the_file_and_its_time_alone(tmp_path):

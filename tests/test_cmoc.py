@@ -1,4 +1,4 @@
-"""CMOC evidence counts and the verdict rule (helpers.cmoc)."""
+"""CMOC evidence counts and the verdict rule (helpers.analysis.cmoc)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import EMBEDDED
-from helpers.cmoc import COLUMNS, verdict, verdicts
-from helpers.dataset import load_dataset
+from helpers.analysis.cmoc import COLUMNS, verdict, verdicts
+from helpers.data.dataset import load_dataset
 
 
 @pytest.fixture(scope="module")

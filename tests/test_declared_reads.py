@@ -8,9 +8,9 @@ import shutil
 import pytest
 import yaml
 
-from helpers.dataset import load_dataset
+from helpers.data.dataset import load_dataset
 from helpers.pipeline.plan import plan_jobs, read_pipeline
-from helpers.problems import UsageError
+from helpers.data.problems import UsageError
 
 from conftest import EMBEDDED, ROOT
 
@@ -54,7 +54,7 @@ def test_pipeline_yml_with_an_unknown_table_is_a_usage_error(tmp_path):
     spec = yaml.safe_load(path.read_text())
     spec["notebooks"][-1]["reads"] = ["sites", "ties"]
     path.write_text(yaml.safe_dump(spec))
-    with pytest.raises(UsageError, match=r"pipeline.yml: synthesis_network.ipynb reads ties"):
+    with pytest.raises(UsageError, match=r"pipeline.yml: synthesis_network.md reads ties"):
         read_pipeline(tmp_path / "notebooks")
 
 

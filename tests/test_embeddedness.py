@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from conftest import EMBEDDED
-from helpers.dataset import load_dataset, validate_dataset
-from helpers.embeddedness import bootstrap_ci, embeddedness, position
+from helpers.data.dataset import load_dataset, validate_dataset
+from helpers.analysis.embeddedness import bootstrap_ci, embeddedness, position
 from helpers.synth import write_dataset
 
 VALUES = {"embeddedness.bolted_on": -1, "embeddedness.fitting_in": 0, "embeddedness.belonging": 1}

@@ -1,10 +1,11 @@
-"""What the code part of a job's cache key notices: helpers source and reference tables."""
+"""What the code part of a job's cache key notices: the notebook layers' source and reference tables."""
 
 from __future__ import annotations
 
 import shutil
 
-from helpers.pipeline.fingerprint import code_fingerprint, package_fingerprint
+from helpers.core.hashing import PACKAGE, tree_digest
+from helpers.pipeline.fingerprint import code_roots, package_fingerprint
 
 from conftest import ROOT
 
@@ -20,26 +21,33 @@ def _copy(tmp_path):
 
 def test_editing_a_module_or_a_reference_table_changes_the_fingerprint(tmp_path):
     package, reference = _copy(tmp_path)
-    before = code_fingerprint(package, reference)
+    before = tree_digest([package, reference])
     (package / "sub" / "b.py").write_text("B = 3\n")
-    after_code = code_fingerprint(package, reference)
+    after_code = tree_digest([package, reference])
     means = reference / "ons4_uk_means.csv"
     means.write_text(means.read_text().replace("7.", "6.", 1))
-    after_reference = code_fingerprint(package, reference)
+    after_reference = tree_digest([package, reference])
     assert len({before, after_code, after_reference}) == 3
 
 
 def test_moving_a_module_changes_the_fingerprint_but_other_files_do_not(tmp_path):
     package, reference = _copy(tmp_path)
-    before = code_fingerprint(package, reference)
+    before = tree_digest([package, reference])
     (package / "notes.txt").write_text("not code\n")
     (reference / "README").write_text("not a table\n")
-    assert code_fingerprint(package, reference) == before
+    assert tree_digest([package, reference]) == before
     (package / "sub" / "b.py").rename(package / "b.py")
-    assert code_fingerprint(package, reference) != before
+    assert tree_digest([package, reference]) != before
 
 
 def test_the_package_fingerprint_covers_the_shipped_reference_tables(tmp_path):
     empty = tmp_path / "reference"
     empty.mkdir()
-    assert package_fingerprint() != code_fingerprint(ROOT / "src" / "helpers", empty)
+    assert package_fingerprint() != tree_digest([ROOT / "src" / "helpers", empty])
+
+
+def test_the_code_roots_are_what_a_notebook_can_import_and_nothing_else():
+    roots = {p.relative_to(PACKAGE).parts[0] for p in code_roots() if p.is_relative_to(PACKAGE)}
+    assert roots == {"__init__.py", "core", "data", "analysis", "report"}
+    for other in ("importers", "synth", "cli", "pipeline", "book"):
+        assert not any(p.is_relative_to(PACKAGE / other) for p in code_roots()), other

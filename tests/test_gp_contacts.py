@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.gp_contacts import COLUMNS, monthly_trajectory, summarise_windows, window_counts
+from helpers.analysis.gp_contacts import COLUMNS, monthly_trajectory, summarise_windows, window_counts
 
 END = "2023-08-31"
 

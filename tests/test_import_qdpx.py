@@ -16,9 +16,9 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 import pytest
 
-from helpers.dataset import validate_dataset
+from helpers.data.dataset import validate_dataset
 from helpers.importers import refi
-from helpers.importers.cli import register
+from helpers.cli.import_export import register
 
 from conftest import EMBEDDED, ROOT
 
@@ -501,10 +501,10 @@ def test_imported_tables_replace_those_of_a_dataset_and_it_validates(tmp_path):
 
 def test_the_linkbook_command_line_once_wired(tmp_path):
     """`python -m helpers import qdpx` gives exit code 2 and no traceback for a broken file."""
-    from helpers.cli import build_parser
+    from helpers.cli.main import build_parser
 
     if "import" not in build_parser()._subparsers._group_actions[0].choices:
-        pytest.skip("the import command is not wired into helpers.cli yet")
+        pytest.skip("the import command is not wired into helpers.cli.main yet")
     (tmp_path / "p.qdpx").write_text("not a zip", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "helpers", "import", "qdpx", "--project", str(tmp_path / "p.qdpx"),
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.importers.cli import register
+from helpers.cli.import_export import register
 
 from conftest import ROOT
 

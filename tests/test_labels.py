@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from conftest import EMBEDDED
-from helpers.labels import numbering, participant_labels, segment_labels, site_labels
+from helpers.report.labels import numbering, participant_labels, segment_labels, site_labels
 
 
 def test_labels_of_the_embedded_data_follow_the_report_style():

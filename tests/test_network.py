@@ -11,9 +11,9 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from helpers import network as N
-from helpers.dataset import Dataset, load_dataset
-from helpers.network_plots import draw
+from helpers.analysis import network as N
+from helpers.data.dataset import Dataset, load_dataset
+from helpers.report.network_figures import network_figure
 from helpers.synth import write_dataset
 
 from conftest import EMBEDDED
@@ -128,7 +128,7 @@ def test_no_individual_patient_anywhere(embedded):
         site_id = graph.graph["site_id"]
         metrics, roles = N.node_metrics(graph), N.brokerage(graph)
         labels = {d["label"] for _, d in graph.nodes(data=True)}
-        assert not patient_ids & (set(graph) | set(metrics["node_id"]) | set(roles.index) | set(N.layout(graph)))
+        assert not patient_ids & (set(graph) | set(metrics["node_id"]) | set(roles.index) | set(N.network_layout(graph)))
         assert not any(pid in label for pid in patient_ids for label in labels)
         assert (metrics["node_type"] == "patients").sum() == 1
         n_patients = int((dataset.patients["site_id"] == site_id).sum())
@@ -159,11 +159,11 @@ def test_degrees_match_a_plain_count_of_connections_csv(embedded):
 
 RUN = """
 import pickle, sys
-from helpers import network as N
+from helpers.analysis import network as N
 with open(sys.argv[1], "rb") as handle:
     dataset = pickle.load(handle)
 graphs = [N.site_graph(dataset.for_site(s)) for s in dataset.site_ids]
-parts = [N.node_metrics(g).to_csv() + N.brokerage(g).to_csv() + repr(sorted(N.layout(g).items())) for g in graphs]
+parts = [N.node_metrics(g).to_csv() + N.brokerage(g).to_csv() + repr(sorted(N.network_layout(g).items())) for g in graphs]
 parts.append(N.node_metrics(N.type_graph(graphs), N.POOLED).to_csv())
 print("".join(parts))
 """
@@ -185,7 +185,7 @@ def test_drawings_render(embedded):
 
     _, graphs = embedded
     for graph in (graphs[0], N.type_graph(graphs)):
-        fig = draw(graph)
+        fig = network_figure(graph)
         texts = [t.get_text() for t in fig.axes[0].texts]
         assert "Practice side" in texts and any("Link worker" in t for t in texts)
         plt.close(fig)
@@ -219,7 +219,7 @@ def test_planted_facts_on_forty_sites(forty_sites):
 
 
 def test_association_is_worded_from_the_data():
-    from helpers.network_tables import association_phrase
+    from helpers.report.network_tables import association_phrase
 
     table = pd.DataFrame({"score": [-0.8, 0.0, 0.7, float("nan")], "practice_ties": [9, 5, 2, 4]})
     assert "fewer ties" in association_phrase(table) and "-1.00" in association_phrase(table)

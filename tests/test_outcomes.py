@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.outcomes import COLUMNS, MIN_PAIRS, paired_outcomes
-from helpers.scoring import MEASURES
+from helpers.analysis.outcomes import COLUMNS, MIN_PAIRS, paired_outcomes
+from helpers.analysis.scoring import MEASURES
 
 
 def _scores(wave1, wave2, measure="ons_happy"):

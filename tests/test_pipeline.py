@@ -13,11 +13,13 @@ import subprocess
 import sys
 import time
 
+import jupytext
 import nbformat
 import pandas as pd
 import pytest
 import yaml
 
+from helpers.pipeline.templates import read_template
 from helpers.synth import write_dataset
 from pipeline_support import descendants, executed_jobs, gone_within, linkbook, make_project, manifest, results_bytes
 
@@ -27,7 +29,7 @@ from conftest import ROOT
 def dataset_jobs(reading: str | None = None) -> set[str]:
     """Names of the dataset-wide jobs (only those whose notebook reads table `reading`, if given)."""
     spec = yaml.safe_load((ROOT / "notebooks" / "pipeline.yml").read_text())
-    return {entry["template"].removesuffix(".ipynb") for entry in spec["notebooks"] if entry["scope"] == "dataset"
+    return {entry["template"].removesuffix(".md") for entry in spec["notebooks"] if entry["scope"] == "dataset"
             and (reading is None or "reads" not in entry or reading in entry["reads"])}
 
 
@@ -102,10 +104,10 @@ def test_results_set_aside_by_a_swap_killed_between_its_renames_are_put_back(ran
 
 def test_a_broken_template_reports_the_failing_cell_and_the_other_sites_finish(tmp_path, small_dataset):
     project = make_project(tmp_path, small_dataset)
-    template = project / "notebooks" / "site.ipynb"
-    notebook = nbformat.read(template, as_version=4)
+    template = project / "notebooks" / "site.md"
+    notebook = read_template(template)
     notebook.cells.insert(4, nbformat.v4.new_code_cell('if site_id == "S2":\n    raise ValueError("planted failure")'))
-    nbformat.write(notebook, template)
+    jupytext.write(notebook, template, fmt="md:myst")
 
     completed = linkbook(project, "run", "--jobs", "2")
     assert completed.returncode == 1

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from helpers.disclosure import SUPPRESSED, Policy, load_policy, protect_counts, protect_statistics
-from helpers.privacy import nhs_number_is_valid, read_deny_list, scan_site, scan_text
+from helpers.report.disclosure import SUPPRESSED, Policy, load_policy, protect_counts, protect_statistics
+from helpers.book.privacy import nhs_number_is_valid, read_deny_list, scan_site, scan_text
 from helpers.synth import write_dataset
 from pipeline_support import linkbook, make_project
 
@@ -168,7 +168,7 @@ def test_deny_list_inside_the_project_is_refused(built):
 
 
 def test_release_checklist_lists_every_table_and_figure_with_its_status(built):
-    from helpers.release import checklist
+    from helpers.book.release import checklist
 
     text = checklist(built / "_build" / "html", "the rule")
     assert "Policy in force: the rule" in text

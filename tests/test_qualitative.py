@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import EMBEDDED
-from helpers import qualitative as Q
-from helpers.dataset import load_dataset
+from helpers.analysis import qualitative as Q
+from helpers.data.dataset import load_dataset
 
 
 @pytest.fixture(scope="module")

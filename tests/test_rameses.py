@@ -14,7 +14,7 @@ SPEC = yaml.safe_load((ROOT / "book" / "rameses.yml").read_text(encoding="utf-8"
 def defined_labels() -> set[str]:
     """MyST labels `(name)=` in the chapters and in the notebook templates."""
     labels = set()
-    for path in [*(ROOT / "book").glob("*.md"), *(ROOT / "notebooks").glob("*.ipynb")]:
+    for path in [*(ROOT / "book").glob("*.md"), *(ROOT / "notebooks").glob("*.md")]:
         labels |= set(re.findall(r"\(([a-z0-9-]+)\)=", path.read_text(encoding="utf-8")))
     return labels
 

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import reference
-from helpers.contract import GSE_ITEMS, ONS_ITEMS
-from helpers.scoring import LOWER_IS_BETTER, MEASURE_LABELS, MEASURES, gse_total, ons_band, scores
+from helpers.data import reference
+from helpers.data.contract import GSE_ITEMS, ONS_ITEMS
+from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS, MEASURES, gse_total, ons_band, scores
 
 
 def _questionnaires(rows):

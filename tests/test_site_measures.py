@@ -8,13 +8,13 @@ import pytest
 from scipy import stats
 
 from conftest import EMBEDDED
-from helpers.dataset import load_dataset
-from helpers.site_measures import site_table, spearman
+from helpers.data.dataset import load_dataset
+from helpers.analysis.site_measures import measures_by_site, spearman
 
 
 @pytest.fixture(scope="module")
 def table():
-    return site_table(load_dataset(EMBEDDED))
+    return measures_by_site(load_dataset(EMBEDDED))
 
 
 def test_job_satisfaction_share_counts_the_link_workers_own_segments(table):

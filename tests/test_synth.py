@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.contract import CODE_PATTERN, DATE, GSE_ITEMS, ID_PATTERN, INTEGER, NUMBER, ONS_ITEMS, TABLES
+from helpers.data.contract import CODE_PATTERN, DATE, GSE_ITEMS, ID_PATTERN, INTEGER, NUMBER, ONS_ITEMS, TABLES
 from helpers.synth import DEFAULT_SEED, SyntheticDataset, generate, write_dataset
 from helpers.synth.common import add_months
 

@@ -6,8 +6,8 @@ import filecmp
 
 import pytest
 
-from helpers.cli import main
-from helpers.dataset import validate_dataset
+from helpers.cli.main import main
+from helpers.data.dataset import validate_dataset
 from helpers.synth import DEFAULT_SEED
 
 from conftest import EMBEDDED

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.dataset import load_dataset
-from helpers.gp_contacts import monthly_trajectory, summarise_windows, window_counts
-from helpers.outcomes import paired_outcomes
-from helpers.scoring import scores
+from helpers.data.dataset import load_dataset
+from helpers.analysis.gp_contacts import monthly_trajectory, summarise_windows, window_counts
+from helpers.analysis.outcomes import paired_outcomes
+from helpers.analysis.scoring import scores
 from helpers.synth import write_dataset
-from helpers.synthesis import (attrition, change_by_site_characteristic, patient_changes, site_covariates,
+from helpers.analysis.synthesis import (attrition, change_by_site_characteristic, patient_changes, site_covariates,
                                trajectory_phases)
 
 from conftest import EMBEDDED

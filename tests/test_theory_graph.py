@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from conftest import EMBEDDED
-from helpers import theory_graph as T
-from helpers.dataset import load_dataset
+from helpers.analysis import theory as T
+from helpers.report import programme_theory as P
+from helpers.data.dataset import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def graph(dataset):
     return T.build_graph(dataset)
 
 def _png(graph) -> bytes:
-    fig = T.draw(graph)
+    fig = P.theory_figure(graph)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
@@ -48,7 +49,7 @@ def test_link_evidence_counts_the_segments_of_cmocs_testing_the_target(graph):
         assert data["n_evidence"] == per_node.get(v, 0)
 
 def test_layers_put_every_cause_above_its_effect_except_loop_closing_links(graph):
-    layer = T.layers(graph)
+    layer = P.layers(graph)
     upward = [(u, v) for u, v in graph.edges if layer[u] >= layer[v]]
     cycles = list(nx.simple_cycles(graph))
     assert all(any(u in c and v in c for c in cycles) for u, v in upward)
@@ -57,26 +58,26 @@ def test_layers_put_every_cause_above_its_effect_except_loop_closing_links(graph
     assert all(layer[n] == 0 for n in graph.nodes if graph.in_degree(n) == 0)
 
 def test_boxes_in_a_layer_do_not_overlap(graph):
-    positions, _ = T.layout(graph)
+    positions, _ = P.theory_layout(graph)
     rows: dict[float, list[float]] = {}
     for x, y in positions.values():
         rows.setdefault(y, []).append(x)
     for xs in rows.values():
         xs.sort()
-        assert all(b - a >= T.NODE_W for a, b in zip(xs, xs[1:]))
+        assert all(b - a >= P.NODE_W for a, b in zip(xs, xs[1:]))
 
 def test_drawing_is_identical_on_two_runs(graph, dataset):
-    assert T.layout(graph) == T.layout(T.build_graph(dataset))
+    assert P.theory_layout(graph) == P.theory_layout(T.build_graph(dataset))
     assert _png(graph) == _png(T.build_graph(dataset))
 
 def test_tables_carry_the_same_content_as_the_graph(graph, dataset):
-    from helpers.cmoc import verdicts
+    from helpers.analysis.cmoc import verdicts
 
     overall = verdicts(dataset, overall=True)
-    nodes = T.node_table(graph, overall, dataset.cmocs)
-    edges = T.edge_table(graph)
+    nodes = P.theory_nodes_table(graph, overall, dataset.cmocs)
+    edges = P.theory_edges_table(graph)
     assert len(nodes) == graph.number_of_nodes() and len(edges) == graph.number_of_edges()
-    text = T.changes(graph, overall, dataset.cmocs)
+    text = P.theory_changes_phrase(graph, overall, dataset.cmocs)
     for cmoc in dataset.cmocs["cmoc_id"]:
         assert cmoc in text
 

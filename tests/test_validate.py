@@ -13,9 +13,9 @@ import sys
 import pandas as pd
 import pytest
 
-from helpers.cli import main
-from helpers.dataset import load_dataset, validate_dataset
-from helpers.problems import InvalidDataset
+from helpers.cli.main import main
+from helpers.data.dataset import load_dataset, validate_dataset
+from helpers.data.problems import InvalidDataset
 
 from conftest import EMBEDDED
 

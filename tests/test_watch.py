@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from helpers.pipeline.kernels import template_imports
-from helpers.sphinx_build import SphinxServer
+from helpers.book.sphinx_build import SphinxServer
 from helpers.synth import write_dataset
-from helpers.watch import RESTART, Inputs, changed, snapshot, touches, watch
+from helpers.book.watch import RESTART, Inputs, changed, snapshot, touches, watch
 from pipeline_support import descendants, executed_jobs, gone_within, linkbook, make_project, results_bytes
 
 
@@ -44,7 +44,7 @@ def test_a_snapshot_sees_added_changed_and_removed_files_but_not_caches_or_edito
 
 def test_a_change_counts_as_code_only_under_the_restart_roots(tmp_path):
     code = tmp_path / "src" / "helpers"
-    assert touches([str(code / "plots.py")], [code, tmp_path / "requirements.lock"])
+    assert touches([str(code / "figures.py")], [code, tmp_path / "requirements.lock"])
     assert touches([str(tmp_path / "requirements.lock")], [code, tmp_path / "requirements.lock"])
     assert not touches([str(tmp_path / "src" / "helpers_old.py")], [code])
 
@@ -75,19 +75,19 @@ def test_a_save_in_two_writes_gives_one_build_and_a_code_change_restarts(tmp_pat
     script = Script({
         2: lambda: table.write_text("a\n1\n2\n"),  # noticed at the check after sleep 2 ...
         3: lambda: table.write_text("a\n1\n2\n3\n"),  # ... still being written at sleep 3
-        8: lambda: (code / "plots.py").write_text("X = 1\n"),
+        8: lambda: (code / "figures.py").write_text("X = 1\n"),
     })
     inputs = Inputs(rebuild=(data,), restart=(code,), ignore=())
     messages = []
     assert watch(inputs, script.build, interval=0.01, out=messages.append, sleep=script.sleep) == RESTART
     assert script.builds == [0, 4]  # the first build, then one once the table was still for a check
-    assert "questionnaires.csv" in messages[0] and "plots.py" in messages[-1]
+    assert "questionnaires.csv" in messages[0] and "figures.py" in messages[-1]
 
 
 def test_the_warm_up_imports_are_the_templates_module_level_imports(tmp_path):
     first = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("import nothing from markdown"),
-        nbformat.v4.new_code_cell("import pandas as pd\nfrom helpers import plots, reference\nx = 1"),
+        nbformat.v4.new_code_cell("import pandas as pd\nfrom helpers.report import figures\nfrom helpers.data import reference\nx = 1"),
         nbformat.v4.new_code_cell("%matplotlib inline\nimport seaborn"),  # magics: not parsed
         nbformat.v4.new_code_cell("def f():\n    import networkx\n"),  # runs only when called
     ])
@@ -97,7 +97,7 @@ def test_the_warm_up_imports_are_the_templates_module_level_imports(tmp_path):
     (tmp_path / "c.ipynb").write_text("{ half-saved")
     paths = [tmp_path / name for name in ("a.ipynb", "b.ipynb", "c.ipynb")]
     assert template_imports(paths).splitlines() == [
-        "import pandas as pd", "from helpers import plots, reference", "import scipy.stats"]
+        "import pandas as pd", "from helpers.report import figures", "from helpers.data import reference", "import scipy.stats"]
 
 
 def test_the_sphinx_server_reports_a_failed_build_and_is_started_again_after_it_died(tmp_path):

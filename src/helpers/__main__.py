@@ -1,3 +1,3 @@
-from helpers.cli import main
+from helpers.cli.main import main
 
 raise SystemExit(main())

@@ -6,7 +6,7 @@
 - `qdpx_export`: the codebook, segments and codings of a dataset -> a REFI-QDA project.
 
 Each importer reads a YAML mapping (`mapping`, examples in data/mappings/) and reports what
-it cannot import as `helpers.problems.Problem`s; `cli` wires them into `linkbook`.
+it cannot import as `helpers.data.problems.Problem`s; `cli` wires them into `linkbook`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def read_utf8(path, what: str = "file", hint: str = "") -> str:
     """The text of an input file (a UTF-8 byte-order mark is dropped), or ImportFailed saying why not."""
     from pathlib import Path
 
-    from helpers.problems import Problem
+    from helpers.data.problems import Problem
 
     path = Path(path)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from helpers.importers import ImportFailed, read_utf8
-from helpers.problems import Problem
+from helpers.data.problems import Problem
 
 
 class Mapping:

@@ -32,13 +32,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.contract import ID_PATTERN, TABLE_BY_NAME
+from helpers.data.contract import ID_PATTERN, TABLE_BY_NAME
 from helpers.importers import ImportFailed
 from helpers.importers.mapping import Mapping
 from helpers.importers import refi
 from helpers.importers.refi import NS, PROJECT_FILE, Archive, Node, normal_guid, parse_xml
 from helpers.importers.tables import contract_value, frame
-from helpers.problems import Problem
+from helpers.data.problems import Problem
 
 DEFAULT_SEGMENT_COLUMNS = {
     "source": ["source variable source", "value interview"],

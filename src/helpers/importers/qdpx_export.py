@@ -25,13 +25,13 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from helpers.contract import TABLE_BY_NAME
-from helpers.csv_reader import read_text_table
+from helpers.data.contract import TABLE_BY_NAME
+from helpers.data.reading import read_text_table
 from helpers.importers import ImportFailed
 from helpers.importers.qdpx import code_part
 from helpers.importers.refi import NS, PROJECT_FILE
-from helpers.parsing import parse_table
-from helpers.problems import Problem
+from helpers.data.parsing import parse_table
+from helpers.data.problems import Problem
 
 _GUIDS = uuid.UUID("6f1d0c2e-5b7a-4e39-9a51-2c8e4b0d7f13")
 SOURCE_VARIABLES = ("source", "site_id", "interview_id", "wave")

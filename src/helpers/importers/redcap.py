@@ -16,11 +16,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.contract import GSE_ITEMS, ONS_ITEMS, TABLE_BY_NAME
+from helpers.data.contract import GSE_ITEMS, ONS_ITEMS, TABLE_BY_NAME
 from helpers.importers import ImportFailed, read_utf8
 from helpers.importers.mapping import Mapping
 from helpers.importers.tables import contract_value, frame
-from helpers.problems import Problem
+from helpers.data.problems import Problem
 
 EVENT = "redcap_event_name"
 DICTIONARY_COLUMNS = {

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from xml.parsers import expat
 
 from helpers.importers import ImportFailed
-from helpers.problems import Problem
+from helpers.data.problems import Problem
 
 NS = "urn:QDA-XML:project:1.0"
 PROJECT_FILE = "project.qde"

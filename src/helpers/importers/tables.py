@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.contract import DATE, TABLE_BY_NAME, Column
-from helpers.csv_reader import read_text_table
+from helpers.data.contract import DATE, TABLE_BY_NAME, Column
+from helpers.data.reading import read_text_table
 from helpers.importers import ImportFailed
-from helpers.problems import Problem
+from helpers.data.problems import Problem
 
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d.*|Z|[+-]\d{2}:\d{2})$")
 

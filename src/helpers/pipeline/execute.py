@@ -68,6 +68,7 @@ def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: di
     from papermill.exceptions import PapermillExecutionError
 
     from helpers.pipeline import kernels
+    from helpers.pipeline.templates import read_template
 
     try:
         with open(Path(staging_root) / f"kernel-{os.getpid()}.log", "ab") as log:
@@ -75,7 +76,7 @@ def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: di
                 "engine_name": kernels.ENGINE, "warm": kernels.warm_kernel(root, session, log)}
             with _stderr_to(log):  # a fresh kernel's start-up chatter, kept out of the progress display
                 papermill.execute_notebook(
-                    str(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
+                    read_template(Path(root) / "notebooks" / job.template), str(stage / "notebook.ipynb"),
                     parameters=parameters, cwd=root, kernel_name="python3",
                     progress_bar=False, log_output=False, request_save_on_cell_execute=False, **engine,
                 )
@@ -105,10 +106,12 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
     under the title."""
     import nbformat
 
-    from helpers.disclosure import Policy
-    from helpers.provenance import provenance_markdown
+    from helpers.report.disclosure import Policy
+    from helpers.report.provenance import provenance_markdown
 
     notebook = nbformat.read(path, as_version=4)
+    notebook.metadata.pop("jupytext", None)  # the template's text format, not the executed notebook's
+    notebook.metadata.setdefault("papermill", {})["input_path"] = f"notebooks/{job.template}"  # not the object read
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:

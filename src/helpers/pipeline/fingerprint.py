@@ -2,9 +2,11 @@
 
 A job's key covers what can change its output: the template, its parameters,
 the data rows it reads (a site job hashes only its own site's rows, and a job
-that declares `reads` in notebooks/pipeline.yml only those tables), the
-helpers package source with the reference tables it reads (data/reference/),
-and the locked dependency versions.
+that declares `reads` in notebooks/pipeline.yml only those tables), the code a
+notebook can run (the core, data, analysis and report layers of the helpers
+package, not the importers, the synthetic-data generator, the pipeline, the
+book build or the command line) with the reference tables it reads
+(data/reference/), and the locked dependency versions.
 """
 
 from __future__ import annotations
@@ -14,15 +16,11 @@ import json
 from functools import cache
 from pathlib import Path
 
-from helpers.dataset import Dataset
+from helpers.core.hashing import PACKAGE, layer_roots, sha256_bytes, tree_digest
+from helpers.data.dataset import Dataset
+from helpers.data.reference import reference_dir
 
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    return sha256_bytes(Path(path).read_bytes())
+NOTEBOOK_LAYERS = ("core", "data", "analysis", "report")  # what a notebook imports
 
 
 def _tables_digest(tables: dict, metadata) -> str:
@@ -44,29 +42,17 @@ def site_fingerprint(dataset: Dataset, site_id: str, reads: list[str] | None = N
     return _tables_digest(site.tables, site.metadata)
 
 
-def code_fingerprint(package: Path, reference: Path) -> str:
-    """Hash of a package's source (every .py file) and of the reference tables
-    (every .csv in `reference`), each by relative path."""
-    digest = hashlib.sha256()
-    for folder, pattern in ((package, "*.py"), (reference, "*.csv")):
-        for path in sorted(folder.rglob(pattern)):
-            digest.update(f"{folder.name}/{path.relative_to(folder)}".encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def code_roots() -> tuple[Path, Path]:
-    """The helpers package and data/reference/, whose published numbers (UK means,
-    ONS bands) the notebooks draw: the code part of every job's key."""
-    from helpers.reference import reference_dir
-
-    return Path(__file__).resolve().parents[1], reference_dir()
+def code_roots() -> tuple[Path, ...]:
+    """What a notebook can run: the notebook layers of the helpers package (and its
+    `__init__`), and data/reference/, whose published numbers (UK means, ONS bands)
+    the notebooks draw. Editing any of them re-runs every job."""
+    return (PACKAGE / "__init__.py", *layer_roots(*NOTEBOOK_LAYERS), reference_dir())
 
 
 @cache
 def package_fingerprint() -> str:
-    """Hash of the code roots: editing either re-runs every job."""
-    return code_fingerprint(*code_roots())
+    """Hash of the code roots: the code part of every job's key."""
+    return tree_digest(code_roots())
 
 
 def job_key(job, template_hash: str, environment_hash: str) -> str:

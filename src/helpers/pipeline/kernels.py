@@ -119,12 +119,12 @@ def template_imports(templates) -> str:
     """The module-level import statements of the notebook templates' code cells, one per line."""
     import ast
 
-    import nbformat
+    from helpers.pipeline.templates import read_template
 
     lines = []
     for template in templates:
         try:
-            cells = nbformat.read(template, as_version=4).cells
+            cells = read_template(template).cells
         except Exception:  # noqa: BLE001 - a template being edited: the run will report it
             continue
         for cell in cells:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from helpers.contract import TABLE_BY_NAME
-from helpers.dataset import Dataset
-from helpers.problems import UsageError
+from helpers.data.contract import TABLE_BY_NAME
+from helpers.data.dataset import Dataset
+from helpers.data.problems import UsageError
 from helpers.pipeline.fingerprint import dataset_fingerprint, site_fingerprint
 
 

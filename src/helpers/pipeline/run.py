@@ -13,15 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.dataset import load_dataset
-from helpers.disclosure import load_policy
-from helpers.pipeline.cache import JobCache, replace_dir, restore_interrupted
+from helpers.data.dataset import load_dataset
+from helpers.report.disclosure import load_policy
+from helpers.core.files import replace_dir, restore_interrupted
+from helpers.pipeline.cache import JobCache
 from helpers.pipeline.execute import JobResult, WorkerPool, run_jobs
-from helpers.pipeline.fingerprint import job_key, sha256_bytes, sha256_file
+from helpers.core.hashing import sha256_bytes, sha256_file
+from helpers.pipeline.fingerprint import job_key
 from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
-from helpers.problems import UsageError
-from helpers.project import Project
-from helpers.provenance import run_context
+from helpers.data.problems import UsageError
+from helpers.core.project import Project
+from helpers.report.provenance import run_context
 
 RESULT_FILES = ("outcomes.csv", "gp_contacts.csv", "coding_matrix.csv", "embeddedness.csv",
                 "cmoc_verdicts.csv", "network_metrics.csv")

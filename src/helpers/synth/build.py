@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.contract import DATE, INTEGER, NUMBER, TABLE_BY_NAME, TABLES
+from helpers.data.contract import DATE, INTEGER, NUMBER, TABLE_BY_NAME, TABLES
 from helpers.synth import design as D
 from helpers.synth import measures, network, people, qualitative
 from helpers.synth.truth import truth
@@ -76,7 +76,7 @@ def generate(n_sites: int = 7, seed: int = DEFAULT_SEED) -> SyntheticDataset:
     quest = measures.questionnaires(sites, seed)
     gp_rows, gp_base = measures.gp_contacts(sites, seed)
     obs = measures.observations(sites, seed)
-    observed = measures.observed_days(obs)
+    observed = measures.observed_dates(obs)
 
     orgs, ties, segs, codings, evidence = [], [], [], [], []
     site_facts = {}
@@ -91,7 +91,7 @@ def generate(n_sites: int = 7, seed: int = DEFAULT_SEED) -> SyntheticDataset:
             site, by_site.get(site.site_id, []), len(observed.get(site.site_id, [])), seed)
         segs += seg_rows
         codings += coding_rows
-        evidence += qualitative.evidence(site, seg_rows, codes, seed)
+        evidence += qualitative.cmoc_evidence_rows(site, seg_rows, codes, seed)
         site_facts[site.site_id] = {
             "embeddedness": site.level,
             "imd_quintile": site.imd_quintile,

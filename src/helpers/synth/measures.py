@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from helpers.contract import GSE_ITEMS, ONS_ITEMS
+from helpers.data.contract import GSE_ITEMS, ONS_ITEMS
 from helpers.synth import design as D
 from helpers.synth.common import choice, months_np, stream
 from helpers.synth.people import Site
@@ -166,7 +166,7 @@ def observations(sites: list[Site], seed: int) -> list[dict]:
     return rows
 
 
-def observed_days(rows: list[dict]) -> dict[str, list[dt.date]]:
+def observed_dates(rows: list[dict]) -> dict[str, list[dt.date]]:
     """Distinct observed dates per site, in date order."""
     days: dict[str, list[dt.date]] = {}
     for row in rows:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.contract import TABLES
+from helpers.data.contract import TABLES
 from helpers.synth.build import SyntheticDataset
 
 

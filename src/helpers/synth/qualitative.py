@@ -200,7 +200,7 @@ def segments(site: Site, interviews: list[dict], n_observed_days: int, seed: int
     return seg_rows, coding_rows, codes, facts
 
 
-def evidence(site: Site, seg_rows: list[dict], codes: list[list[str]], seed: int) -> list[dict]:
+def cmoc_evidence_rows(site: Site, seg_rows: list[dict], codes: list[list[str]], seed: int) -> list[dict]:
     """Segments cited for or against each CMOC at one site, stances by design."""
     rng = stream(seed, "evidence", site.no)
     rows = []

@@ -1,0 +1,177 @@
+"""Compile the book: generated pages, the full table of contents, then jupyter-book.
+
+The HTML is built in a scratch directory and swapped into `_build/html` only
+when the whole build has succeeded, so a failed build leaves the previous book.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import yaml
+
+from helpers.data.dataset import Dataset
+from helpers.data.dictionary import dictionary_markdown, tables_markdown
+from helpers.book.substitutions import substitutions
+from helpers.core.files import replace_dir, restore_interrupted, write_atomic
+from helpers.book.privacy import read_deny_list, scan_site
+from helpers.book.release import checklist
+from helpers.book.sphinx_build import SphinxServer
+from helpers.core.project import Project
+from helpers.report.provenance import provenance_page
+
+SITES_CAPTION = "Sites"
+SITES_IN_SIDEBAR = 20  # more sites than this get an index page, and the sidebar lists chapters only
+SITES_INDEX = "book/generated/sites/index"
+SYNTHETIC_BANNER = (
+    "SYNTHETIC DATA: every number, chart and excerpt in this build comes from generated data "
+    "(dataset '{name}'). None of it is a finding of the real study."
+)
+
+
+def write_generated_sources(project: Project, dataset: Dataset, site_pages: list[str], manifest: dict) -> None:
+    """Data dictionary, provenance appendix, table of contents and configuration for this dataset."""
+    generated = project.generated
+    write_atomic(generated / "data_dictionary.md", dictionary_markdown(heading_level=2))
+    write_atomic(generated / "data_tables.md", tables_markdown())
+    write_atomic(generated / "provenance.md", provenance_page(manifest))
+    write_atomic(generated / "rameses.md", rameses_page(project))
+    indexed = len(site_pages) > SITES_IN_SIDEBAR
+    index = project.root / f"{SITES_INDEX}.md"
+    if indexed:
+        write_atomic(index, sites_index_page(dataset, site_pages))
+    else:
+        index.unlink(missing_ok=True)
+    write_atomic(generated / "_toc.yml", yaml.safe_dump(_toc(project, site_pages, indexed), sort_keys=False))
+    write_atomic(generated / "_config.yml", yaml.safe_dump(_config(project, dataset, indexed), sort_keys=False))
+
+
+def _toc(project: Project, site_pages: list[str], indexed: bool) -> dict:
+    """The static table of contents with the site chapters filled in: one chapter per
+    site, or, for many sites, one index chapter with the sites as its sections."""
+    toc = yaml.safe_load((project.root / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc.get("parts", []):
+        if part.get("caption") == SITES_CAPTION:
+            pages = [{"file": page} for page in site_pages]
+            part["chapters"] = [{"file": SITES_INDEX, "sections": pages}] if indexed else pages
+    toc["parts"] = [p for p in toc.get("parts", []) if p.get("chapters")]
+    return toc
+
+
+def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
+    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("parse", {})["myst_substitutions"] = substitutions(project.notebooks)
+    theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
+    if dataset.metadata.synthetic:
+        theme["announcement"] = SYNTHETIC_BANNER.format(name=dataset.metadata.name)
+    if indexed:
+        # The sidebar lists chapters only: a hundred site links would bury it, and
+        # every page would carry (and Sphinx rebuild) the whole list.
+        theme["max_navbar_depth"] = 1
+    return config
+
+
+def sites_index_page(dataset: Dataset, site_pages: list[str]) -> str:
+    """The Sites chapter of a study with many sites: one row per site, linked to its page."""
+    sites = dataset.sites.set_index("site_id")
+    lines = [
+        "# All sites", "",
+        f"This study has {len(site_pages)} sites, too many to list in the sidebar. Each row links to the "
+        "site's chapter; the previous and next buttons at the foot of a site's chapter step through the "
+        "sites in this order. The search box finds a site by its identifier.", "",
+        "| site | region | rurality | IMD quintile | link worker employed by | team model |",
+        "|---|---|---|---|---|---|",
+    ]
+    for site_id, page in zip(dataset.site_ids, site_pages):
+        row = sites.loc[site_id]
+        employer = "primary care" if row["employer"] == "primary_care" else "VCSE organisation"
+        lines.append(f"| {{doc}}`Site {site_id} </{page}>` | {row['region']} | {row['rurality']} | "
+                     f"{row['imd_quintile']} | {employer} | {row['team_model']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _sources_digest(project: Project, deny_list: Path | None) -> str:
+    """Hash of everything the HTML is compiled from, and of the deny-list it was checked against."""
+    digest = hashlib.sha256(deny_list.read_bytes() if deny_list else b"")
+    files = [project.root / "_config.yml", project.root / "_toc.yml"]
+    files += sorted(p for folder in ("book", "_static") for p in (project.root / folder).rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(project.root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = None,
+               release_policy: str | None = None, jobs: int | None = None, out=print) -> int:
+    """Run jupyter-book's Sphinx build, in `sphinx`, on `jobs` processes (default: the CPU
+    count; warnings are errors, references checked), then the privacy guard.
+
+    Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers;
+    in both failure cases the previous book in _build/html is left untouched. With
+    `release_policy` (real data), also writes _build/release_checklist.md.
+    """
+    digest = _sources_digest(project, deny_list)
+    html = project.build / "html"
+    stamp = project.cache / "book.sha256"
+    if html.joinpath("index.html").is_file() and stamp.is_file() and stamp.read_text() == digest:
+        out("Book sources unchanged: _build/html is up to date.")
+        return 0
+    work = project.cache / "sphinx"  # jupyter-book's own incremental state
+    # When the table of contents changes (sites added or removed), every page is
+    # rewritten from the cached doctrees, so no page keeps an old navigation bar
+    # and no page of a removed site lingers; otherwise Sphinx rewrites only the
+    # pages whose sources changed.
+    toc_digest = hashlib.sha256((project.generated / "_toc.yml").read_bytes()).hexdigest()
+    toc_stamp = project.cache / "book-toc.sha256"
+    if not toc_stamp.is_file() or toc_stamp.read_text() != toc_digest:
+        shutil.rmtree(work / "_build" / "html", ignore_errors=True)
+    argv = [
+        str(project.root), "--config", str(project.generated / "_config.yml"),
+        "--toc", str(project.generated / "_toc.yml"), "--out", str(work), "--jobs", str(jobs or os.cpu_count() or 1),
+    ]
+    log = project.cache / "sphinx.log"
+    if sphinx.build(argv, log) != 0:
+        out("The book build failed; the previous book in _build/html is unchanged.\n")
+        out(log.read_text(encoding="utf-8", errors="replace")[-6000:] if log.is_file() else "")
+        return 1
+    findings = scan_site(work / "_build" / "html", read_deny_list(deny_list), project.cache / "privacy-clean.json")
+    if findings:
+        out(f"The privacy guard refused to publish: {len(findings)} possible identifier(s) found. "
+            "The previous book in _build/html is unchanged.\n")
+        for finding in findings:
+            out(f"  {finding}")
+        return 2
+    new = project.build / f".html-new-{uuid.uuid4().hex[:6]}"
+    shutil.copytree(work / "_build" / "html", new)
+    replace_dir(new, html)
+    write_atomic(stamp, digest)
+    write_atomic(toc_stamp, toc_digest)
+    out(f"Book written to {html.relative_to(project.root)}/index.html")
+    if release_policy is not None:
+        write_atomic(project.build / "release_checklist.md", checklist(html, release_policy))
+        out("Real data: release checklist for the output checker written to _build/release_checklist.md")
+    return 0
+
+
+def restore_interrupted_swap(project: Project) -> None:
+    """If a previous build was killed between its two renames, put the old book back."""
+    restore_interrupted(project.build / "html")
+
+
+def rameses_page(project: Project) -> str:
+    """The RAMESES II appendix: each reporting item linked to where the book addresses it."""
+    spec = yaml.safe_load((project.root / "book" / "rameses.yml").read_text(encoding="utf-8"))
+    lines = [
+        "(rameses)=", "# RAMESES II checklist", "",
+        "The RAMESES II reporting standards list what a realist evaluation report should contain "
+        "{cite:p}`wong2016rameses`. Each item links to the part of this book that addresses it.", "",
+        "| item | reporting standard | where in this book | note |", "|---|---|---|---|",
+    ]
+    for item in spec["items"]:
+        target = f"{{ref}}`{item['ref']}`" if "ref" in item else f"{{doc}}`../{item['doc']}`"
+        lines.append(f"| {item['number']} | {item['item']} | {target} | {item.get('note', '')} |")
+    return "\n".join(lines) + "\n"

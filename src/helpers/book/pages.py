@@ -1,0 +1,41 @@
+"""Which page the book shows for each site: its executed notebook, or a notice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers.data.dataset import Dataset
+from helpers.core.files import write_atomic
+from helpers.core.project import Project
+
+
+def site_pages(project: Project, dataset: Dataset, report) -> list[str]:
+    """Table-of-contents entries (paths without suffix) for every site, in sites.csv order."""
+    failed = {r.name: r for r in report.failed}
+    jobs = {j.site_id: j for j in report.jobs if j.site_id is not None}
+    pages = []
+    for site_id in dataset.site_ids:
+        job = jobs.get(site_id)
+        notice = project.generated / "notices" / f"site-{site_id}.md"
+        if job is not None and job.name in failed:
+            error = failed[job.name].error or {}
+            write_atomic(notice, _failed_page(site_id, job.name, error))
+        elif job is not None and (project.generated / job.output).is_file():
+            pages.append(str(Path("book/generated") / Path(job.output).with_suffix("")))
+            continue
+        else:
+            write_atomic(notice, f"# Site {site_id}: not run\n\nThis site's notebook has not been run for this build "
+                                 "(the run was limited with `--site`).\n")
+        pages.append(str(Path("book/generated/notices") / f"site-{site_id}"))
+    return pages
+
+
+def _failed_page(site_id: str, job_name: str, error: dict) -> str:
+    return (
+        f"# Site {site_id}: analysis failed\n\n"
+        ":::{error}\n"
+        f"The notebook for this site failed in cell {error.get('cell')} with "
+        f"`{error.get('ename')}: {error.get('evalue')}`. Its results are not in this book. "
+        f"The full traceback is in `.linkbook-cache/failures/{job_name}.txt`.\n"
+        ":::\n"
+    )

@@ -1,0 +1,28 @@
+"""The analysis rules' constants, offered to the book's prose as MyST substitutions.
+
+The methods chapter writes {{ min_pairs }} rather than a typed number, so the
+text always states the rule the code applied.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from helpers.analysis.rules import BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS, GSE_MIN_ANSWERED, MIN_PAIRS
+
+
+def substitutions(notebooks_dir: Path) -> dict:
+    pipeline = yaml.safe_load((notebooks_dir / "pipeline.yml").read_text(encoding="utf-8"))
+    window = next(e["parameters"]["gp_window_months"] for e in pipeline["notebooks"]
+                  if "gp_window_months" in (e.get("parameters") or {}))
+    return {
+        "min_pairs": str(MIN_PAIRS),
+        "gse_min_answered": str(GSE_MIN_ANSWERED),
+        "gp_window_months": str(window),
+        "embeddedness_low": f"{EMBEDDEDNESS_THRESHOLDS[0]:.2f}",
+        "embeddedness_high": f"{EMBEDDEDNESS_THRESHOLDS[1]:.2f}",
+        "bootstrap_samples": f"{BOOTSTRAP_SAMPLES:,}",
+        "community_seed": str(COMMUNITY_SEED),
+    }

@@ -1,0 +1,64 @@
+"""Excerpts as HTML: labelled quotations inside collapsible sections.
+
+The collapsible sections are plain HTML ``<details>`` elements (no script,
+no network), given the classes of sphinx-design's dropdowns so that they look
+like the book's other dropdowns; they still open and close without that style.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+# The open/close marker of sphinx-design dropdowns (octicon chevron-right).
+_CHEVRON = ('<span class="sd-summary-state-marker sd-summary-chevron-right"><svg version="1.1" width="1.5em" '
+            'height="1.5em" class="sd-octicon" viewBox="0 0 24 24" aria-hidden="true"><path d="M8.72 18.78a.75.75 '
+            '0 0 1 0-1.06L14.44 12 8.72 6.28a.751.751 0 0 1 .018-1.042.751.751 0 0 1 1.042-.018l6.25 6.25a.75.75 0 '
+            '0 1 0 1.06l-6.25 6.25a.75.75 0 0 1-1.06 0Z"></path></svg></span>')
+
+
+def excerpt_list(rows: pd.DataFrame) -> str:
+    """A list of excerpts; `rows` has columns text, label and segment_id."""
+    if rows.empty:
+        return "<p><em>No excerpt.</em></p>"
+    items = "".join(
+        f'<li><span class="excerpt-text">{escape(str(r.text))}</span><br>'
+        f'<small>&mdash; {escape(str(r.label))}, segment <code>{escape(str(r.segment_id))}</code></small></li>'
+        for r in rows.itertuples(index=False))
+    return f'<ul class="excerpts">{items}</ul>'
+
+
+def dropdown(title: str, body_html: str, opened: bool = False) -> str:
+    """A collapsible section with a plain-text `title` and an HTML body."""
+    state = " open" if opened else ""
+    return (f'<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3"{state}>'
+            f'<summary class="sd-summary-title sd-card-header"><span class="sd-summary-text">{escape(title)}'
+            f'</span>{_CHEVRON}</summary><div class="sd-summary-content sd-card-body">{body_html}</div></details>')
+
+
+def cmoc_dropdowns(cited: pd.DataFrame, cmocs: pd.DataFrame, summary: pd.DataFrame, theory_labels: dict[str, str],
+                   scope: str = "overall", by_site: pd.DataFrame | None = None) -> str:
+    """One collapsible section per CMOC: its statement, its verdict (from `summary`, cmoc_verdicts
+    rows with one row per CMOC, described by `scope`), optionally its verdict at each site (`by_site`),
+    and its excerpts by stance. `cited` is ``helpers.analysis.cmoc.evidence`` with a ``label`` column."""
+    parts = []
+    verdicts = summary.set_index("cmoc_id")
+    for c in cmocs.itertuples(index=False):
+        v = verdicts.loc[c.cmoc_id]
+        title = (f"{c.cmoc_id}: {v['verdict']} {scope} ({v['n_supports']} supporting, {v['n_refutes']} refuting, "
+                 f"{v['n_refines']} refining segments)")
+        body = (f"<p><strong>Context:</strong> {escape(c.context)}<br><strong>Mechanism:</strong> "
+                f"{escape(c.mechanism)}<br><strong>Outcome:</strong> {escape(c.outcome)}<br>"
+                f"<strong>Tests:</strong> {escape(theory_labels.get(c.proposition_id, c.proposition_id))} "
+                f"({'initial theory, from the review' if c.origin == 'review' else 'added by the evaluation'})</p>")
+        if by_site is not None:
+            sites = "; ".join(f"{r.site_id} {r.verdict} ({r.n_supports}/{r.n_refutes}/{r.n_refines})"
+                              for r in by_site[by_site["cmoc_id"] == c.cmoc_id].itertuples())
+            body += f"<p><strong>By site</strong> (supporting/refuting/refining): {escape(sites)}</p>"
+        mine = cited[cited["cmoc_id"] == c.cmoc_id]
+        for stance, heading in (("supports", "Supporting"), ("refutes", "Refuting"), ("refines", "Refining")):
+            rows = mine[mine["stance"] == stance]
+            body += f"<p><strong>{heading} excerpts ({len(rows)})</strong></p>{excerpt_list(rows)}"
+        parts.append(dropdown(title, body))
+    return "".join(parts)

@@ -1,0 +1,156 @@
+"""Figures of the realist analysis: the embeddedness continuum, concept heatmap, site
+associations and the CMOC verdict grid. Style from helpers.report.figures; sized for the book's
+text column (about 7 inches), with fonts of 9 points or more."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+from helpers.analysis.cmoc import ALL_SITES, VERDICTS
+from helpers.analysis.embeddedness import LEVEL_NAMES, LEVELS, THRESHOLDS
+from helpers.report.figures import PALETTE
+
+POSITION_COLOURS = {"bolted_on": PALETTE[3], "fitting_in": PALETTE[8], "belonging": PALETTE[2],
+                    "no evidence": PALETTE[7]}
+VERDICT_COLOURS = {"confirmed": PALETTE[2], "refined": PALETTE[0], "refuted": PALETTE[3], "mixed": PALETTE[8],
+                   "no evidence": PALETTE[7]}
+
+
+def lighten(colour, amount: float = 0.45):
+    """`colour` mixed with white, light enough for dark text on it."""
+    return tuple(c + (1 - c) * amount for c in colour[:3])
+
+
+def continuum_figure(rows: pd.DataFrame):
+    """Each site (a row of embeddedness.csv) on the -1..+1 continuum with its 95% interval.
+
+    Sites are sorted by score; a site without evidence is drawn hollow at the centre.
+    """
+    rows = rows.sort_values("score", na_position="first", kind="stable").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 1.5 + 0.34 * len(rows)))
+    edges = (-1.05, THRESHOLDS[0], THRESHOLDS[1], 1.05)
+    for level, low, high in zip(LEVELS, edges, edges[1:]):
+        ax.axvspan(low, high, color=POSITION_COLOURS[level], alpha=0.15, zorder=0, linewidth=0)
+        ax.text((low + high) / 2, 1.02, LEVEL_NAMES[level], transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=11, fontweight="bold")
+    for threshold in THRESHOLDS:
+        ax.axvline(threshold, color="#777777", linestyle=":", linewidth=1)
+    for y, row in rows.iterrows():
+        if pd.isna(row["score"]):
+            ax.plot(0, y, marker="o", markersize=8, markerfacecolor="white", markeredgecolor="#777777")
+            ax.text(0.06, y, "no embeddedness segments", va="center", fontsize=9, color="#444444")
+            continue
+        ax.plot([row["ci95_low"], row["ci95_high"]], [y, y], color="#333333", linewidth=2, zorder=2)
+        ax.plot(row["score"], y, marker="o", markersize=10, color=POSITION_COLOURS[row["position"]],
+                markeredgecolor="#222222", zorder=3)
+    ax.set_yticks(range(len(rows)), [f"{s} ({n} segments)" for s, n in zip(rows["site_id"], rows["n_segments"])],
+                  fontsize=10)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xticks([-1, THRESHOLDS[0], 0, THRESHOLDS[1], 1], ["-1", "-1/3", "0", "+1/3", "+1"], fontsize=10)
+    ax.set_xlabel("score: bolted on -1, fitting in 0, belonging +1 (line: 95% bootstrap interval)", fontsize=10)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def concept_figure(shares: pd.DataFrame):
+    """Rows: concepts and their codes; columns: sites; cells: share of the site's segments (%)."""
+    n_sites = shares.shape[1]
+    per_site = 0.5 if n_sites <= 12 else 0.28
+    fig, ax = plt.subplots(figsize=(max(7, 4.2 + per_site * n_sites), 0.34 * len(shares) + 1.2))
+    sns.heatmap(shares * 100, ax=ax, cmap="Blues", vmin=0, annot=n_sites <= 12, fmt=".0f",
+                annot_kws={"fontsize": 9}, linewidths=0.5, linecolor="white",
+                cbar_kws={"label": "% of the site's segments", "shrink": 0.6})
+    ax.tick_params(axis="x", rotation=0 if n_sites <= 12 else 90, labelsize=10)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for tick in ax.get_yticklabels():
+        tick.set_fontweight("bold" if tick.get_text().endswith("(any)") else "normal")
+        tick.set_fontsize(9.5)
+    ax.tick_params(length=0)
+    fig.tight_layout()
+    return fig
+
+
+def _label_groups(data: pd.DataFrame, x: str, y: str) -> list[tuple[float, float, str]]:
+    """Site labels, joined for sites that sit (almost) on the same spot so labels do not overprint."""
+    span_x = max(np.ptp(data[x].to_numpy()), 1e-9)
+    span_y = max(np.ptp(data[y].to_numpy()), 1e-9)
+    groups: list[list] = []
+    for site, row in data.iterrows():
+        for group in groups:
+            if abs(group[0] - row[x]) < 0.04 * span_x and abs(group[1] - row[y]) < 0.05 * span_y:
+                group[2].append(str(site))
+                break
+        else:
+            groups.append([row[x], row[y], [str(site)]])
+    return [(gx, gy, ", ".join(names)) for gx, gy, names in groups]
+
+
+def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho: pd.DataFrame, x_label: str,
+                     reversed_panels=(), x_lim: tuple[float, float] | None = None):
+    """One scatter per column in `panels` (column -> title) against column `x`, one dot per site
+    (labelled when there are at most 12 sites), Spearman's rho (from `rho`, indexed by column)
+    under the title. Panels listed in `reversed_panels` have their y axis reversed (lower is better)."""
+    n = len(panels)
+    cols = min(2, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.3 * rows), squeeze=False)
+    for ax, (column, title) in zip(axes.ravel(), panels.items()):
+        data = table[[x, column]].dropna()
+        ax.scatter(data[x], data[column], s=45, color=PALETTE[0], edgecolor="#222222", zorder=3)
+        if len(table) <= 12:  # more sites than that would bury the dots under their labels
+            for gx, gy, names in _label_groups(data, x, column):
+                ax.annotate(names, (gx, gy), xytext=(5, 3), textcoords="offset points", fontsize=9)
+        stat = rho.loc[column]
+        detail = (f"rho = {stat['rho']:.2f}, {int(stat['n_sites'])} sites" if pd.notna(stat["rho"])
+                  else f"{int(stat['n_sites'])} sites: rho not computed")
+        ax.set_title(f"{title}\n{detail}", fontsize=10)
+        ax.set_xlabel(x_label, fontsize=10)
+        if x_lim:
+            ax.set_xlim(*x_lim)
+        if column in reversed_panels:
+            ax.invert_yaxis()
+        ax.margins(y=0.15)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
+    """CMOCs (rows) by site and over all sites (columns), coloured by verdict; with few sites each
+    cell reads supporting/refuting/refining segments."""
+    rows = pd.concat([site_rows, all_rows], ignore_index=True)
+    sites = list(dict.fromkeys(rows["site_id"]))
+    cmocs = list(dict.fromkeys(rows["cmoc_id"]))
+    annotate = len(sites) <= 12
+    code = {v: i for i, v in enumerate(VERDICTS)}
+    grid = rows.pivot(index="cmoc_id", columns="site_id", values="verdict").reindex(index=cmocs, columns=sites)
+    colours = [lighten(VERDICT_COLOURS[v]) for v in VERDICTS]
+    fig, ax = plt.subplots(figsize=(7 if annotate else max(7, 1.5 + 0.22 * len(sites)), 0.4 * len(cmocs) + 1.6))
+    ax.imshow(grid.map(code.get).to_numpy(dtype=float), cmap=ListedColormap(colours),
+              vmin=-0.5, vmax=len(VERDICTS) - 0.5, aspect="auto")
+    if annotate:
+        for r in rows.itertuples():
+            ax.text(sites.index(r.site_id), cmocs.index(r.cmoc_id), f"{r.n_supports}/{r.n_refutes}/{r.n_refines}",
+                    ha="center", va="center", fontsize=9, fontweight="bold" if r.site_id == ALL_SITES else "normal")
+    ax.axvline(len(sites) - 1.5, color="white", linewidth=4)
+    ax.set_xticks(range(len(sites)), ["all" if s == ALL_SITES else s for s in sites],
+                  rotation=0 if annotate else 90, fontsize=10)
+    ax.set_yticks(range(len(cmocs)), cmocs, fontsize=10)
+    ax.tick_params(length=0)
+    ax.grid(False)
+    ax.xaxis.tick_top()
+    handles = [Patch(facecolor=c, edgecolor="#999999", label=v) for v, c in zip(VERDICTS, colours)]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, frameon=False,
+              fontsize=10, title="cell: supporting / refuting / refining segments" if annotate else None,
+              title_fontsize=10)
+    fig.tight_layout()
+    return fig
