@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test install data clean
+.PHONY: book test test-fast lab install data clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,18 @@ install: $(STAMP)
 book: $(STAMP)
 	$(BIN)/linkbook build
 
+# Every test: unit (tests/unit/<layer>/) and functional (command line, pipeline, watch, book, browser).
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The unit tests alone: hand-made frames and the embedded data, no pipeline or book build.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests/unit
+
+# Open the notebook templates (MyST Markdown) in JupyterLab, as notebooks; each runs top to
+# bottom on its default parameters (site S1 of the embedded data).
+lab: $(STAMP)
+	$(BIN)/linkbook lab
 
 # Regenerate the embedded synthetic dataset from the default seed.
 data: $(STAMP)

@@ -33,7 +33,7 @@ PRELOAD = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_jupyter_book(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.book.sphinx_build")
     parser.add_argument("source", type=Path)
     parser.add_argument("--config", type=Path, required=True)
@@ -81,7 +81,7 @@ def _build_in_child(argv: list[str], log: str) -> None:
         descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(descriptor, 1)
         os.dup2(descriptor, 2)
-        code = main(argv)
+        code = run_jupyter_book(argv)
     except BaseException:  # noqa: BLE001 - anything, SystemExit included, ends this child only
         traceback.print_exc()
     finally:
@@ -158,4 +158,4 @@ class SphinxServer:
 
 
 if __name__ == "__main__":
-    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main())
+    sys.exit(serve() if sys.argv[1:] == ["--serve"] else run_jupyter_book())

@@ -84,7 +84,7 @@ class Selection:
 
 
 @dataclass
-class Source:
+class QdaSource:
     guid: str
     name: str
     text: str | None
@@ -293,10 +293,10 @@ class _Project:
         refs = {self._guid(ref, "targetGUID") for tag in ("SourceRef", "SelectionRef") for ref in node.all(tag)}
         return Case(self._guid(node), (node.attrs.get("name") or "").strip(), self._values(node), refs - {None})
 
-    def _source(self, node: Node) -> Source:
+    def _source(self, node: Node) -> QdaSource:
         text = self._text(node)
         selections = [s for s in (self._selection(sel, text) for sel in node.all("PlainTextSelection")) if s]
-        return Source(self._guid(node), (node.attrs.get("name") or "").strip(), text, self._values(node), selections)
+        return QdaSource(self._guid(node), (node.attrs.get("name") or "").strip(), text, self._values(node), selections)
 
     def _text(self, node: Node) -> str | None:
         content, path = node.first("PlainTextContent"), node.attrs.get("plainTextPath")
@@ -423,7 +423,7 @@ class _Tables:
             codings += [{"segment_id": segment_id, "code_id": self.content.codes[g].code_id} for g in selection.codes]
         return segments, codings
 
-    def _segment_value(self, column, lookups, source: Source, selection: Selection) -> str:
+    def _segment_value(self, column, lookups, source: QdaSource, selection: Selection) -> str:
         cases = [c for c in self.content.cases if source.guid in c.refs or selection.guid in c.refs]
         for where, what, arg in lookups:
             if where == "value":

@@ -56,7 +56,7 @@ class Field:
 
 
 @dataclass(frozen=True)
-class Source:
+class FieldSource:
     """Where a contract column comes from: a field (with optional recoding) or a constant."""
 
     keys: tuple
@@ -158,18 +158,18 @@ class _Plan:
             waves[str(event)] = str(wave)
         return waves
 
-    def _source(self, keys: tuple, required: bool) -> Source | None:
+    def _source(self, keys: tuple, required: bool) -> FieldSource | None:
         raw = self.mapping.require(*keys) if required else self.mapping.get(*keys)
         if raw is None:
             return None
         if isinstance(raw, str):
-            source = Source(keys, field=raw.lower())
+            source = FieldSource(keys, field=raw.lower())
         elif isinstance(raw, dict) and set(raw) == {"value"}:
-            return Source(keys, constant=str(raw["value"]))
+            return FieldSource(keys, constant=str(raw["value"]))
         elif isinstance(raw, dict) and "field" in raw and set(raw) <= {"field", "values"} \
                 and isinstance(raw.get("values", {}), dict):
             values = raw.get("values")
-            source = Source(keys, field=str(raw["field"]).lower(),
+            source = FieldSource(keys, field=str(raw["field"]).lower(),
                             values=None if values is None else {str(k): str(v) for k, v in values.items()})
         else:
             self.mapping.problem(keys, "must be a REDCap field name, {field: NAME, values: {CODE: VALUE}} "
@@ -177,7 +177,7 @@ class _Plan:
             return None
         return source if self._field_exists(source) else None
 
-    def _field_exists(self, source: Source) -> bool:
+    def _field_exists(self, source: FieldSource) -> bool:
         field = self.fields.get(source.field)
         rule = None
         if field is None:
@@ -297,7 +297,7 @@ class _Cells:
     def __init__(self, plan: _Plan, file: str, line: int, row: dict, problems: list):
         self.plan, self.file, self.line, self.row, self.problems = plan, file, line, row, problems
 
-    def value(self, source: Source, column) -> str:
+    def value(self, source: FieldSource, column) -> str:
         if source.constant is not None:
             return contract_value(column, source.constant)
         field = self.plan.fields.get(source.field)
@@ -320,7 +320,7 @@ class _Cells:
             return ""
         return contract_value(column, code)
 
-    def _code(self, source: Source, field: Field | None) -> str:
+    def _code(self, source: FieldSource, field: Field | None) -> str:
         if field is None or field.type != "checkbox":
             return self.row.get(source.field, "")
         ticked = [code for code, column in self.plan.checkbox_columns(field).items() if self.row.get(column) == "1"]

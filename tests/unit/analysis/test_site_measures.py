@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 from helpers.data.dataset import load_dataset
 from helpers.analysis.site_measures import measures_by_site, spearman
 

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from conftest import ROOT
+from support import ROOT
 
 SPEC = yaml.safe_load((ROOT / "book" / "rameses.yml").read_text(encoding="utf-8"))
 

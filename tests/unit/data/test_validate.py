@@ -17,7 +17,7 @@ from helpers.cli.main import main
 from helpers.data.dataset import load_dataset, validate_dataset
 from helpers.data.problems import InvalidDataset
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 
 
 def read(d, table):

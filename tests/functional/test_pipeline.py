@@ -21,9 +21,9 @@ import yaml
 
 from helpers.pipeline.templates import read_template
 from helpers.synth import write_dataset
-from pipeline_support import descendants, executed_jobs, gone_within, linkbook, make_project, manifest, results_bytes
+from support.pipeline import descendants, executed_jobs, gone_within, linkbook, make_project, manifest, results_bytes
 
-from conftest import ROOT
+from support import ROOT
 
 
 def dataset_jobs(reading: str | None = None) -> set[str]:

@@ -20,7 +20,7 @@ from helpers.data.dataset import validate_dataset
 from helpers.importers import refi
 from helpers.cli.import_export import register
 
-from conftest import EMBEDDED, ROOT
+from support import EMBEDDED, ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "qdpx"
 MAPPINGS = ROOT / "data" / "mappings"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 from helpers.report.labels import numbering, participant_labels, segment_labels, site_labels
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from helpers.cli.import_export import register
 
-from conftest import ROOT
+from support import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "redcap"
 MAPPING = ROOT / "data" / "mappings" / "redcap.yml"

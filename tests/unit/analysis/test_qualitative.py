@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 from helpers.analysis import qualitative as Q
 from helpers.data.dataset import load_dataset
 

@@ -13,7 +13,7 @@ from helpers.core.project import Project
 from helpers.report.provenance import run_context
 from helpers.synth import write_dataset
 
-from conftest import EMBEDDED, ROOT
+from support import EMBEDDED, ROOT
 
 
 def project_copy(tmp_path) -> Project:

@@ -10,7 +10,7 @@ from helpers.cli.main import main
 from helpers.data.dataset import validate_dataset
 from helpers.synth import DEFAULT_SEED
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 
 
 def test_committed_dataset_equals_a_fresh_synth_with_the_default_seed(tmp_path):

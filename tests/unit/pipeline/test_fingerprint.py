@@ -7,7 +7,7 @@ import shutil
 from helpers.core.hashing import PACKAGE, tree_digest
 from helpers.pipeline.fingerprint import code_roots, package_fingerprint
 
-from conftest import ROOT
+from support import ROOT
 
 
 def _copy(tmp_path):

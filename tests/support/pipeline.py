@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import EMBEDDED, ROOT
+from support import EMBEDDED, ROOT
 
 PROJECT_FILES = ("_config.yml", "_toc.yml", "requirements.lock")
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 from helpers.analysis.cmoc import COLUMNS, verdict, verdicts
 from helpers.data.dataset import load_dataset
 

@@ -17,7 +17,7 @@ from helpers.synth import write_dataset
 from helpers.analysis.synthesis import (attrition, change_by_site_characteristic, patient_changes, site_covariates,
                                trajectory_phases)
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ when Chromium is missing, unless LINKBOOK_REQUIRE_BROWSER=1 (as in CI).
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,13 +15,10 @@ from urllib.parse import urljoin
 import pandas as pd
 import pytest
 
-from pipeline_support import linkbook, make_project
+from support.pipeline import linkbook, make_project
 
-from conftest import ROOT
+from support import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -142,31 +138,7 @@ def test_no_row_level_questionnaire_data_is_published(book):
     assert not list(html.rglob("*.csv")), "a data file was copied into the book"
 
 
-# --- in a real browser -------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("LINKBOOK_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required (LINKBOOK_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
-        pytest.skip("Debian's chromium is not installed")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page(viewport={"width": 1300, "height": 900})
-    page.errors = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.requests = []
-    page.on("request", lambda r: page.requests.append(r.url))
-    yield page
-    page.close()
+# --- in a real browser (fixtures `browser` and `page`: tests/support/browser.py) ---
 
 
 def url(book: Path, relative: str) -> str:

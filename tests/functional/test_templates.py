@@ -7,9 +7,9 @@ import papermill
 import pytest
 import yaml
 
-from pipeline_support import make_project
+from support.pipeline import make_project
 
-from conftest import ROOT
+from support import ROOT
 from helpers.pipeline.templates import read_template
 
 TEMPLATES = sorted((ROOT / "notebooks").glob("*.md"))

@@ -12,7 +12,7 @@ from helpers.data.dataset import load_dataset
 from helpers.pipeline.plan import plan_jobs, read_pipeline
 from helpers.data.problems import UsageError
 
-from conftest import EMBEDDED, ROOT
+from support import EMBEDDED, ROOT
 
 
 @pytest.fixture(scope="module")

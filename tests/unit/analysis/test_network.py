@@ -16,7 +16,7 @@ from helpers.data.dataset import Dataset, load_dataset
 from helpers.report.network_figures import network_figure
 from helpers.synth import write_dataset
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 
 
 def toy_dataset(**tables) -> Dataset:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 from helpers.data.dataset import load_dataset, validate_dataset
 from helpers.analysis.embeddedness import bootstrap_ci, embeddedness, position
 from helpers.synth import write_dataset

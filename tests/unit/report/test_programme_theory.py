@@ -10,7 +10,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 from helpers.analysis import theory as T
 from helpers.report import programme_theory as P
 from helpers.data.dataset import load_dataset

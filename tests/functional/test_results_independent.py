@@ -14,9 +14,9 @@ import yaml
 from dateutil.relativedelta import relativedelta
 from scipy import stats
 
-from pipeline_support import linkbook, make_project
+from support.pipeline import linkbook, make_project
 
-from conftest import EMBEDDED
+from support import EMBEDDED
 
 ONS = ["ons_life_satisfaction", "ons_worthwhile", "ons_happy", "ons_anxious"]
 GSE = [f"gse_{i:02d}" for i in range(1, 11)]

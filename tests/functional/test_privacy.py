@@ -10,7 +10,7 @@ import pytest
 from helpers.report.disclosure import SUPPRESSED, Policy, load_policy, protect_counts, protect_statistics
 from helpers.book.privacy import nhs_number_is_valid, read_deny_list, scan_site, scan_text
 from helpers.synth import write_dataset
-from pipeline_support import linkbook, make_project
+from support.pipeline import linkbook, make_project
 
 
 # --- NHS numbers: check digit worked by hand --------------------------------
