@@ -1,9 +1,12 @@
-"""The analysis rules' constants, in one light module.
+"""The analysis rules' constants and parameters, declared once, in one light module.
 
-The statistics modules use them, and the methods chapter quotes them (through
-`helpers.book.substitutions`) without importing the heavy scientific stack.
+The notebooks and the statistics modules use them, and the methods chapter quotes
+them (through `helpers.book.substitutions`) without importing the scientific stack.
+Change a value here and every notebook job re-runs: this module is part of every
+job's key.
 """
 
+GP_WINDOW_MONTHS = 6  # GP contacts are compared over this many calendar months either side of referral
 MIN_PAIRS = 5  # fewer pairs: means only, no test or interval
 GSE_MIN_ANSWERED = 7  # GSE total needs at least this many of the 10 items
 EMBEDDEDNESS_THRESHOLDS = (-1 / 3, 1 / 3)  # below: bolted on; above: belonging; between: fitting in

@@ -12,16 +12,24 @@ import shutil
 import uuid
 from pathlib import Path
 
+import json
+
 import yaml
 
-from helpers.data.dataset import Dataset
-from helpers.data.dictionary import dictionary_markdown, tables_markdown
-from helpers.book.substitutions import substitutions
-from helpers.core.files import replace_dir, restore_interrupted, write_atomic
+from helpers.book.pages import site_pages
 from helpers.book.privacy import read_deny_list, scan_site
 from helpers.book.release import checklist
 from helpers.book.sphinx_build import SphinxServer
+from helpers.book.substitutions import substitutions
+from helpers.core.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+from helpers.core.files import replace_dir, restore_interrupted, write_atomic
 from helpers.core.project import Project
+from helpers.data.dataset import Dataset, load_dataset
+from helpers.data.dictionary import dictionary_markdown, tables_markdown
+from helpers.data.problems import InvalidDataset
+from helpers.pipeline.options import BuildOptions
+from helpers.pipeline.run import RunReport, run_pipeline
+from helpers.report.disclosure import load_policy
 from helpers.report.provenance import provenance_page
 
 SITES_CAPTION = "Sites"
@@ -31,6 +39,38 @@ SYNTHETIC_BANNER = (
     "SYNTHETIC DATA: every number, chart and excerpt in this build comes from generated data "
     "(dataset '{name}'). None of it is a finding of the real study."
 )
+
+
+def run_notebooks(project: Project, options: BuildOptions, pool=None, out=print) -> tuple[RunReport | None, int]:
+    """`linkbook run`: the pipeline's report and exit code (invalid data: its problems printed, exit 2)."""
+    try:
+        report = run_pipeline(project, options, pool=pool, out=out)
+    except InvalidDataset as err:
+        out(err.report())
+        return None, EXIT_INVALID
+    return report, EXIT_FAILED if report.failed else EXIT_OK
+
+
+def build_book(project: Project, options: BuildOptions, sphinx: SphinxServer, pool=None, out=print) -> int:
+    """`linkbook build`: run the notebooks, then compile the book in the `sphinx` server
+    (`linkbook watch` keeps it and the worker `pool` between builds). Returns the exit code."""
+    report, code = run_notebooks(project, options, pool, out)
+    if report is None:
+        return code
+    if report.failed and not options.keep_going:
+        out("Not building the book: fix the failing notebook(s) or use --keep-going.")
+        return EXIT_FAILED
+    restore_interrupted_swap(project)
+    dataset = load_dataset(project.root / options.data)
+    manifest = json.loads((project.root / options.results / "manifest.json").read_text(encoding="utf-8"))
+    write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
+    policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
+    code = build_html(project, sphinx, deny_list=options.deny_list,
+                      release_policy=None if dataset.metadata.synthetic else policy.statement(),
+                      results=manifest.get("results", {}), jobs=options.jobs, out=out)
+    if code != 0:
+        return code
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 def write_generated_sources(project: Project, dataset: Dataset, site_pages: list[str], manifest: dict) -> None:
@@ -64,7 +104,7 @@ def _toc(project: Project, site_pages: list[str], indexed: bool) -> dict:
 
 def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
     config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("parse", {})["myst_substitutions"] = substitutions(project.notebooks)
+    config.setdefault("parse", {})["myst_substitutions"] = substitutions()
     theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     if dataset.metadata.synthetic:
         theme["announcement"] = SYNTHETIC_BANNER.format(name=dataset.metadata.name)
@@ -106,13 +146,16 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
 
 
 def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = None,
-               release_policy: str | None = None, jobs: int | None = None, out=print) -> int:
+               release_policy: str | None = None, results: dict[str, str] | None = None,
+               jobs: int | None = None, out=print) -> int:
     """Run jupyter-book's Sphinx build, in `sphinx`, on `jobs` processes (default: the CPU
     count; warnings are errors, references checked), then the privacy guard.
 
-    Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers;
-    in both failure cases the previous book in _build/html is left untouched. With
-    `release_policy` (real data), also writes _build/release_checklist.md.
+    Returns 0 on success, 1 if the build failed, 2 if the guard found identifiers or a
+    per-person results file (`results`: file -> sensitivity, as pipeline.yml declares)
+    was copied into the book; in every failure case the previous book in _build/html is
+    left untouched. With `release_policy` (real data), also writes
+    _build/release_checklist.md, listing the results files with their sensitivity.
     """
     digest = _sources_digest(project, deny_list)
     html = project.build / "html"
@@ -145,6 +188,11 @@ def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = 
         for finding in findings:
             out(f"  {finding}")
         return 2
+    leaked = per_person_files(work / "_build" / "html", results or {})
+    if leaked:
+        out("Refused to publish: per-person results files (notebooks/pipeline.yml) were copied into the book: "
+            + ", ".join(leaked) + ". The previous book in _build/html is unchanged.")
+        return 2
     new = project.build / f".html-new-{uuid.uuid4().hex[:6]}"
     shutil.copytree(work / "_build" / "html", new)
     replace_dir(new, html)
@@ -152,9 +200,16 @@ def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = 
     write_atomic(toc_stamp, toc_digest)
     out(f"Book written to {html.relative_to(project.root)}/index.html")
     if release_policy is not None:
-        write_atomic(project.build / "release_checklist.md", checklist(html, release_policy))
+        write_atomic(project.build / "release_checklist.md",
+                     checklist(html, release_policy, project.root / "results", results or {}))
         out("Real data: release checklist for the output checker written to _build/release_checklist.md")
     return 0
+
+
+def per_person_files(html: Path, results: dict[str, str]) -> list[str]:
+    """Files of the built book named like a per-person results file, by path."""
+    names = {name for name, level in results.items() if level == "per_person"}
+    return sorted(str(p.relative_to(html)) for p in html.rglob("*") if p.name in names)
 
 
 def restore_interrupted_swap(project: Project) -> None:

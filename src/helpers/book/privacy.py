@@ -135,6 +135,23 @@ def _notebook_chunks(path: Path):
     return chunks
 
 
+def resolve_deny_list(given: str | None, project_root: Path) -> Path | None:
+    """The deny-list file named by --deny-list or $LINKBOOK_DENY_LIST, which must exist and lie
+    outside the project (so that it is never committed or published); None when neither is set."""
+    from helpers.data.problems import UsageError
+
+    given = given or os.environ.get("LINKBOOK_DENY_LIST")
+    if not given:
+        return None
+    path = Path(given).resolve()
+    if not path.is_file():
+        raise UsageError(f"deny-list {path} does not exist")
+    if path.is_relative_to(project_root):
+        raise UsageError(f"deny-list {path} is inside the project; keep it outside the repository so it is never "
+                         "committed or published")
+    return path
+
+
 def read_deny_list(path: Path | None) -> list[str]:
     """Names to refuse, one per line (# comments allowed); the file stays outside the repository."""
     if path is None:

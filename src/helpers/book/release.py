@@ -34,12 +34,33 @@ class _Elements(HTMLParser):
             self._table["suppressed"] += 1
 
 
-def checklist(html_root: Path, policy_statement: str) -> str:
-    """Markdown listing every published table and figure with its disclosure status."""
-    lines = ["# Release checklist", "", f"Policy in force: {policy_statement}", "",
-             "Every table and figure of the built book. Tables produced through the disclosure helper are "
-             "marked *policy applied*; anything else needs a manual check before release.", "",
-             "| page | line | element | disclosure status | to check |", "|---|---|---|---|---|"]
+LEAVES = {"aggregate": "may leave the environment once an output checker has passed it",
+          "per_person": "**must not leave the environment** (one row per participant)"}
+
+
+def results_section(results_dir: Path, results: dict[str, str]) -> list[str]:
+    """Markdown lines: every results file with its sensitivity (notebooks/pipeline.yml), its size
+    and whether it may leave the research environment."""
+    lines = ["## Results files", "", f"`{results_dir.name}/` as declared in notebooks/pipeline.yml. None of these "
+             "files is part of the book; they stay in the environment unless released on their own.", "",
+             "| file | sensitivity | rows | may it leave? |", "|---|---|---|---|"]
+    for name, level in results.items():
+        path = results_dir / name
+        rows = sum(1 for _ in path.open(encoding="utf-8")) - 1 if path.is_file() else "not written"
+        lines.append(f"| {name} | {level} | {rows} | {LEAVES[level]} |")
+    return lines + ["", "## Tables and figures of the book", ""]
+
+
+def checklist(html_root: Path, policy_statement: str, results_dir: Path | None = None,
+              results: dict[str, str] | None = None) -> str:
+    """Markdown listing the results files with their sensitivity (when given), and every
+    published table and figure with its disclosure status."""
+    lines = ["# Release checklist", "", f"Policy in force: {policy_statement}", ""]
+    if results:
+        lines += results_section(results_dir, results)
+    lines += ["Every table and figure of the built book. Tables produced through the disclosure helper are "
+              "marked *policy applied*; anything else needs a manual check before release.", "",
+              "| page | line | element | disclosure status | to check |", "|---|---|---|---|---|"]
     for page in sorted(html_root.rglob("*.html")):
         if "_static" in page.parts:
             continue

@@ -6,21 +6,16 @@ text always states the rule the code applied.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
-from helpers.analysis.rules import BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS, GSE_MIN_ANSWERED, MIN_PAIRS
+from helpers.analysis.rules import (BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS, GP_WINDOW_MONTHS,
+                                    GSE_MIN_ANSWERED, MIN_PAIRS)
 
 
-def substitutions(notebooks_dir: Path) -> dict:
-    pipeline = yaml.safe_load((notebooks_dir / "pipeline.yml").read_text(encoding="utf-8"))
-    window = next(e["parameters"]["gp_window_months"] for e in pipeline["notebooks"]
-                  if "gp_window_months" in (e.get("parameters") or {}))
+def substitutions() -> dict:
+    """Each rule's value as the prose shows it."""
     return {
         "min_pairs": str(MIN_PAIRS),
         "gse_min_answered": str(GSE_MIN_ANSWERED),
-        "gp_window_months": str(window),
+        "gp_window_months": str(GP_WINDOW_MONTHS),
         "embeddedness_low": f"{EMBEDDEDNESS_THRESHOLDS[0]:.2f}",
         "embeddedness_high": f"{EMBEDDEDNESS_THRESHOLDS[1]:.2f}",
         "bootstrap_samples": f"{BOOTSTRAP_SAMPLES:,}",

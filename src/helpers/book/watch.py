@@ -14,14 +14,19 @@ would otherwise go on running the old version.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from stat import S_ISREG
 
+from helpers.core.exits import EXIT_INVALID, EXIT_OK
 from helpers.core.hashing import PACKAGE
-from helpers.core.project import Project
+from helpers.core.project import Project, exclusive
+from helpers.data.problems import UsageError
 from helpers.data.reference import reference_dir
+from helpers.pipeline.options import BuildOptions
 
 RESTART = "restart"
 IGNORED_DIRS = {"__pycache__", ".ipynb_checkpoints"}
@@ -111,3 +116,50 @@ def _names(paths: list[str], shown: int = 3) -> str:
     names = [Path(p).name for p in paths]
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
+
+
+def watch_book(project: Project, options: BuildOptions, interval: float = 0.25) -> str | None:
+    """`linkbook watch`: build, then rebuild on every change, keeping the worker kernels and a
+    Sphinx server warm in between. Returns RESTART when the code changed (the caller
+    re-executes itself) and None when stopped by Ctrl-C or SIGTERM."""
+    from helpers.book.build import build_book
+    from helpers.book.sphinx_build import SphinxServer
+    from helpers.data.dataset import validate_dataset
+    from helpers.pipeline.execute import WorkerPool
+    from helpers.pipeline.kernels import template_imports
+    from helpers.pipeline.templates import template_paths
+
+    data = (project.root / options.data).resolve()
+    options = replace(options, data=str(data))  # as the notebooks see it, wherever the watcher was started
+    inputs = project_inputs(project, data, options.deny_list)
+    pool, sphinx = WorkerPool(options.jobs or os.cpu_count() or 1), SphinxServer(project.root)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop in order when a session ends
+
+    warm_up_log = project.cache / "kernel-warm-up.log"  # kernels' start-up messages, this session's only
+    warm_up_log.parent.mkdir(parents=True, exist_ok=True)
+    warm_up_log.write_bytes(b"")
+    pool.warm(project.root, template_imports(template_paths(project.notebooks)), warm_up_log)
+    sphinx.start()
+    validate_dataset(data)  # meanwhile: a rebuild's first check of the data pays one-off set-up (about 0.3 s)
+
+    def build_once() -> None:
+        started = time.perf_counter()
+        with exclusive(project):
+            try:
+                code = build_book(project, options, sphinx, pool)
+            except UsageError as err:
+                print(f"linkbook watch: {err}")
+                code = EXIT_INVALID
+        outcome = "Built" if code == EXIT_OK else f"Build failed (exit code {code})"
+        print(f"{outcome} in {time.perf_counter() - started:.1f} s. Watching for changes; Ctrl-C stops.", flush=True)
+
+    try:
+        return watch(inputs, build_once, interval=interval)
+    except KeyboardInterrupt:
+        print("\nStopping: running notebooks finish, nothing unfinished is published.", flush=True)
+        return None
+    finally:
+        pool.close()
+        sphinx.close()
+

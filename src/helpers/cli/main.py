@@ -6,17 +6,15 @@ Exit codes: 0 success; 2 invalid input or usage; 1 a notebook or the book build 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter
 from pathlib import Path
 
 from helpers.cli.import_export import register as register_importers
+from helpers.core.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from helpers.data.problems import UsageError
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-DEFAULT_DATA = "data/synthetic"
+from helpers.pipeline.options import DEFAULT_DATA
 
 
 def _positive_int(text: str) -> int:
@@ -30,10 +28,11 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_synth(args) -> int:
-    from helpers.synth import write_dataset
+    from helpers.synth import DEFAULT_SEED, write_dataset
 
-    out = write_dataset(Path(args.out), n_sites=args.sites, seed=args.seed)
-    print(f"Wrote a synthetic dataset of {args.sites} site(s), seed {args.seed}, to {out}")
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    out = write_dataset(Path(args.out), n_sites=args.sites, seed=seed)
+    print(f"Wrote a synthetic dataset of {args.sites} site(s), seed {seed}, to {out}")
     return EXIT_OK
 
 
@@ -77,148 +76,70 @@ def cmd_dictionary(args) -> int:
     return EXIT_OK
 
 
-def _run(args, project, keep_going: bool, pool=None):
-    """Run the pipeline; returns (report, exit code or None to continue)."""
-    from helpers.pipeline.run import run_pipeline
-    from helpers.data.problems import InvalidDataset
+def _project():
+    from helpers.core.project import Project
 
-    args.data = _relative_to_project(args.data, project)
     try:
-        report = run_pipeline(project, args.data, args.results, sites=args.site, workers=args.jobs,
-                              scheduler=args.scheduler, force=args.force, keep_going=keep_going,
-                              fresh_kernels=args.fresh_kernels, pool=pool)
-    except InvalidDataset as err:
-        print(err.report())
-        return None, EXIT_INVALID
-    return report, None
+        return Project.find()
+    except FileNotFoundError as err:
+        raise UsageError(f"{err}; run linkbook from the project directory") from None
 
 
-def _relative_to_project(path: str | None, project) -> str:
-    """The dataset path as notebooks see it: relative to the project root when inside it."""
-    if path is None:
-        return DEFAULT_DATA
-    absolute = Path(path).resolve()
-    try:
-        return str(absolute.relative_to(project.root))
-    except ValueError:
-        return str(absolute)
+def _options(args, project):
+    """The parsed arguments as BuildOptions; the namespace itself is never changed."""
+    from helpers.book.privacy import resolve_deny_list
+    from helpers.pipeline.options import BuildOptions, dataset_path
+
+    return BuildOptions(
+        data=dataset_path(args.data, project.root), results=args.results,
+        sites=tuple(args.site) if getattr(args, "site", None) else None, jobs=args.jobs,
+        scheduler=getattr(args, "scheduler", None), force=getattr(args, "force", False),
+        fresh_kernels=getattr(args, "fresh_kernels", False), keep_going=getattr(args, "keep_going", False),
+        deny_list=resolve_deny_list(getattr(args, "deny_list", None), project.root),
+    )
 
 
-def _locked(command):
-    """Run `command(args)` holding the project lock (one run or build per checkout at a time)."""
-    def wrapper(args) -> int:
-        from helpers.core.project import Project, exclusive
+def cmd_run(args) -> int:
+    from helpers.book.build import run_notebooks
+    from helpers.core.project import exclusive
 
-        try:
-            project = Project.find()
-        except FileNotFoundError as err:
-            raise UsageError(f"{err}; run linkbook from the project directory") from None
-        with exclusive(project):
-            return command(args, project)
-    return wrapper
+    project = _project()
+    with exclusive(project):
+        return run_notebooks(project, _options(args, project))[1]
 
 
-@_locked
-def cmd_run(args, project) -> int:
-    report, code = _run(args, project, keep_going=False)
-    if code is not None:
-        return code
-    return EXIT_FAILED if report.failed else EXIT_OK
-
-
-@_locked
-def cmd_build(args, project) -> int:
+def cmd_build(args) -> int:
+    from helpers.book.build import build_book
     from helpers.book.sphinx_build import SphinxServer
+    from helpers.core.project import exclusive
 
-    sphinx = SphinxServer(project.root)
-    sphinx.start()  # Sphinx's imports overlap the data checks and the notebooks
-    try:
-        return build(args, project, sphinx)
-    finally:
-        sphinx.close()
-
-
-def build(args, project, sphinx, pool=None) -> int:
-    """Run, then compile the book in the `sphinx` server; `linkbook watch` keeps it and the `pool` between builds."""
-    from helpers.book.build import build_html, restore_interrupted_swap, write_generated_sources
-    from helpers.data.dataset import load_dataset
-    from helpers.report.disclosure import load_policy
-    from helpers.book.pages import site_pages
-
-    report, code = _run(args, project, keep_going=args.keep_going, pool=pool)
-    if code is not None:
-        return code
-    if report.failed and not args.keep_going:
-        print("Not building the book: fix the failing notebook(s) or use --keep-going.")
-        return EXIT_FAILED
-    restore_interrupted_swap(project)
-    dataset = load_dataset(project.root / args.data)
-    manifest = json.loads((project.root / args.results / "manifest.json").read_text(encoding="utf-8"))
-    write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
-    policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
-    code = build_html(project, sphinx, deny_list=_deny_list(args, project),
-                      release_policy=None if dataset.metadata.synthetic else policy.statement(), jobs=args.jobs)
-    if code != 0:
-        return code
-    return EXIT_FAILED if report.failed else EXIT_OK
+    project = _project()
+    options = _options(args, project)
+    with exclusive(project):
+        sphinx = SphinxServer(project.root)
+        sphinx.start()  # Sphinx's imports overlap the data checks and the notebooks
+        try:
+            return build_book(project, options, sphinx)
+        finally:
+            sphinx.close()
 
 
 def cmd_watch(args) -> int:
-    """Build, then rebuild on every change, keeping kernels and a Sphinx server warm in between."""
-    import signal
-    import time
+    from helpers.book.watch import RESTART, watch_book
 
-    from helpers.data.dataset import validate_dataset
-    from helpers.pipeline.execute import WorkerPool
-    from helpers.pipeline.kernels import template_imports
-    from helpers.pipeline.templates import template_paths
-    from helpers.core.project import Project, exclusive
-    from helpers.book.sphinx_build import SphinxServer
-    from helpers.book.watch import RESTART, project_inputs, watch
-
-    try:
-        project = Project.find()
-    except FileNotFoundError as err:
-        raise UsageError(f"{err}; run linkbook from the project directory") from None
-    data = project.root / DEFAULT_DATA if args.data is None else Path(args.data).resolve()
-    inputs = project_inputs(project, data, _deny_list(args, project))
-    pool, sphinx = WorkerPool(args.jobs or os.cpu_count() or 1), SphinxServer(project.root)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop in order when a session ends
-
-    warm_up_log = project.cache / "kernel-warm-up.log"  # kernels' start-up messages, this session's only
-    warm_up_log.parent.mkdir(parents=True, exist_ok=True)
-    warm_up_log.write_bytes(b"")
-    pool.warm(project.root, template_imports(template_paths(project.notebooks)), warm_up_log)
-    sphinx.start()
-    validate_dataset(data)  # meanwhile: a rebuild's first check of the data pays one-off set-up (about 0.3 s)
-
-    def build_once() -> None:
-        started = time.perf_counter()
-        args.data = str(data)
-        with exclusive(project):
-            try:
-                code = build(args, project, sphinx, pool)
-            except UsageError as err:
-                print(f"linkbook watch: {err}")
-                code = EXIT_INVALID
-        outcome = "Built" if code == EXIT_OK else f"Build failed (exit code {code})"
-        print(f"{outcome} in {time.perf_counter() - started:.1f} s. Watching for changes; Ctrl-C stops.",
-              flush=True)
-
-    try:
-        result = watch(inputs, build_once, interval=args.interval)
-    except KeyboardInterrupt:
-        print("\nStopping: running notebooks finish, nothing unfinished is published.", flush=True)
-        result = None
-    finally:
-        pool.close()
-        sphinx.close()
-    if result == RESTART:
+    project = _project()
+    if watch_book(project, _options(args, project), interval=args.interval) == RESTART:
         sys.stdout.flush()
         os.execv(sys.executable, [sys.executable, "-m", "helpers", *sys.argv[1:]])
     print("Stopped watching.")
     return EXIT_OK
+
+
+def cmd_lab(args) -> int:
+    """Open the notebook templates in JupyterLab, MyST Markdown files opening as notebooks."""
+    from helpers.cli.lab import open_lab
+
+    return open_lab(_project(), port=args.port, browser=not args.no_browser)
 
 
 def _positive_float(text: str) -> float:
@@ -229,20 +150,6 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
-
-
-def _deny_list(args, project) -> Path | None:
-    """The deny-list of names for the privacy guard: --deny-list or $LINKBOOK_DENY_LIST, kept outside the project."""
-    given = args.deny_list or os.environ.get("LINKBOOK_DENY_LIST")
-    if not given:
-        return None
-    path = Path(given).resolve()
-    if not path.is_file():
-        raise UsageError(f"deny-list {path} does not exist")
-    if path.is_relative_to(project.root):
-        raise UsageError(f"deny-list {path} is inside the project; keep it outside the repository so it is never "
-                         "committed or published")
-    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -289,17 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--deny-list", metavar="FILE", help="as for build")
     watch.add_argument("--interval", type=_positive_float, default=0.25,
                        help="seconds between checks for changed files (default 0.25)")
-    watch.set_defaults(func=cmd_watch, site=None, scheduler=None, force=False, fresh_kernels=False)
+    watch.set_defaults(func=cmd_watch)
+    lab = sub.add_parser("lab", help="open the notebook templates in JupyterLab (MyST Markdown as notebooks)")
+    lab.add_argument("--port", type=_positive_int, default=8888, help="port on localhost (default 8888)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    lab.set_defaults(func=cmd_lab)
     register_importers(sub)
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "seed", 0) is None:
-        from helpers.synth import DEFAULT_SEED
-
-        args.seed = DEFAULT_SEED
     try:
         return args.func(args)
     except UsageError as err:
@@ -307,7 +214,7 @@ def main(argv=None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as err:  # last resort: never show a traceback for input we did not foresee
         if os.environ.get("LINKBOOK_DEBUG"):
             raise

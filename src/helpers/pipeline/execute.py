@@ -57,6 +57,8 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_ker
         kernels.forget(root, session)  # a kernel that died at start-up: once more on a new one
     duration = round(time.time() - started, 3)
     if error is None:
+        error = undeclared_results(stage / "results", job)
+    if error is None:
         finish_notebook(stage / "notebook.ipynb", job, context, started, duration)
     return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
 
@@ -86,6 +88,19 @@ def _execute(job: Job, root: str, staging_root: str, stage: Path, parameters: di
     except Exception as err:  # kernel died, template missing, ...: still a job result, not a crash
         return {"cell": None, "source": "", "ename": type(err).__name__, "evalue": str(err), "traceback": ""}
     return None
+
+
+def undeclared_results(folder: Path, job: Job) -> dict | None:
+    """The error of a job whose results files differ from those pipeline.yml declares for it."""
+    written = {p.stem for p in folder.glob("*.csv")}
+    extra, missing = sorted(written - set(job.writes)), sorted(set(job.writes) - written)
+    if not extra and not missing:
+        return None
+    said = [f"wrote {', '.join(f'{n}.csv' for n in extra)}, not declared" if extra else "",
+            f"did not write {', '.join(f'{n}.csv' for n in missing)}" if missing else ""]
+    return {"cell": None, "source": "", "ename": "UndeclaredResults", "traceback": "",
+            "evalue": f"{'; '.join(s for s in said if s)}. notebooks/pipeline.yml declares for {job.template}: "
+                      f"{', '.join(job.writes) or 'no results files'} (writes:)."}
 
 
 @contextmanager

@@ -60,6 +60,7 @@ def job_key(job, template_hash: str, environment_hash: str) -> str:
     payload = {
         "template": template_hash,
         "parameters": job.parameters,
+        "writes": list(job.writes),
         "inputs": job.inputs,
         "package": package_fingerprint(),
         "environment": environment_hash,

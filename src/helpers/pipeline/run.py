@@ -20,14 +20,11 @@ from helpers.pipeline.cache import JobCache
 from helpers.pipeline.execute import JobResult, WorkerPool, run_jobs
 from helpers.core.hashing import sha256_bytes, sha256_file
 from helpers.pipeline.fingerprint import job_key
-from helpers.pipeline.plan import Job, plan_jobs, read_pipeline
+from helpers.pipeline.options import BuildOptions
+from helpers.pipeline.plan import Job, plan_jobs, read_pipeline, results_files
 from helpers.data.problems import UsageError
 from helpers.core.project import Project
 from helpers.report.provenance import run_context
-
-RESULT_FILES = ("outcomes.csv", "gp_contacts.csv", "coding_matrix.csv", "embeddedness.csv",
-                "cmoc_verdicts.csv", "network_metrics.csv")
-
 
 @dataclass
 class RunReport:
@@ -45,14 +42,12 @@ def environment_hash(project: Project) -> str:
     return sha256_bytes(lock + sys.version.encode())
 
 
-def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", sites=None,
-                 workers: int | None = None, scheduler: str | None = None, force: bool = False,
-                 keep_going: bool = False, fresh_kernels: bool = False, pool: WorkerPool | None = None,
-                 out=print) -> RunReport:
+def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | None = None, out=print) -> RunReport:
     """Execute the notebooks whose inputs changed; raise InvalidDataset on bad data.
 
     `pool` keeps the worker processes and their kernels for the next run (`linkbook watch`).
     """
+    data_dir, results_dir, sites = options.data, options.results, options.sites
     restore_interrupted(project.root / results_dir)  # a run killed mid-swap left the old results aside
     dataset = load_dataset(project.root / data_dir)
     unknown = sorted(set(sites or ()) - set(dataset.site_ids))
@@ -60,7 +55,8 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
         raise UsageError(f"--site {', '.join(unknown)}: not in {data_dir}/sites.csv "
                          f"(sites: {', '.join(dataset.site_ids)})")
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
-    jobs = plan_jobs(read_pipeline(project.notebooks), dataset, data_dir, results_dir, sites,
+    entries = read_pipeline(project.notebooks)
+    jobs = plan_jobs(entries, dataset, data_dir, results_dir, sites,
                      common={"disclosure": asdict(policy)})
     cache = JobCache(project.cache)
     env_hash = environment_hash(project)
@@ -70,7 +66,7 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
     report = RunReport(jobs)
     todo = []
     for job in jobs:
-        if not force and cache.is_fresh(job.name, keys[job.name], project.generated / job.output):
+        if not options.force and cache.is_fresh(job.name, keys[job.name], project.generated / job.output):
             report.reused.append(job.name)
         else:
             todo.append(job)
@@ -85,8 +81,8 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
 
     progress = _Progress(len(todo), out)
     context = run_context(project.root, dataset)
-    results = run_jobs(todo, project.root, staging_root, workers or os.cpu_count() or 1, scheduler, progress,
-                       context, fresh_kernels, pool)
+    results = run_jobs(todo, project.root, staging_root, options.jobs or os.cpu_count() or 1, options.scheduler,
+                       progress, context, options.fresh_kernels, pool)
     report.executed = results
     by_name = {j.name: j for j in jobs}
     for result in results:
@@ -98,13 +94,13 @@ def run_pipeline(project: Project, data_dir: str, results_dir: str = "results", 
             _report_failure(project, job, result, out)
     shutil.rmtree(staging_root, ignore_errors=True)
 
-    if report.failed and not keep_going:
+    if report.failed and not options.keep_going:
         out(f"{len(report.failed)} notebook(s) failed; results/ was left as it was.")
         return report
     if not results and _published(project.root / results_dir, jobs, data_dir):
         out(f"Nothing changed: {results_dir}/ is up to date.")
         return report
-    _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context)
+    _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context, results_files(entries))
     out(f"Results written to {results_dir}/ ({len(results)} executed, {len(report.reused)} reused)")
     return report
 
@@ -186,13 +182,18 @@ def _report_failure(project: Project, job: Job, result: JobResult, out) -> None:
     out("\n" + text + f"Saved to {log.relative_to(project.root)} (executed notebook beside it)\n")
 
 
-def _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context) -> None:
-    """Combine every job's result parts into results/ and swap it into place atomically."""
+def _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context, declared) -> None:
+    """Combine every job's result parts into results/ and swap it into place atomically.
+
+    `declared` (results file -> sensitivity, from pipeline.yml) names the files, and the
+    manifest records each file's sensitivity for the release checklist.
+    """
     target = project.root / results_dir
     new = target.with_name(f".{target.name}.new-{uuid.uuid4().hex[:6]}")
     new.mkdir(parents=True)
     failed = {r.name for r in report.failed}
-    for file in RESULT_FILES:
+    for name in declared:
+        file = f"{name}.csv"
         parts = [project.cache / "parts" / j.name / file for j in jobs if j.name not in failed]
         frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts if p.is_file()]
         if frames:
@@ -202,6 +203,7 @@ def _publish_results(project, jobs, report, cache, dataset, data_dir, results_di
         "dataset": {"name": dataset.metadata.name, "path": data_dir, "synthetic": dataset.metadata.synthetic},
         "git": context["git"],
         "environment": context["environment"],
+        "results": {f"{name}.csv": level for name, level in declared.items()},
         "jobs": [],
     }
     for job in jobs:
