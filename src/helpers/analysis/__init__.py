@@ -1,1 +1,1 @@
-"""analysis layer."""
+"""The analysis layer: pure functions from contract tables to results frames; `rules` holds every analysis constant."""

@@ -45,10 +45,15 @@ def results_section(results_dir: Path, results: dict[str, str]) -> list[str]:
              "files is part of the book; they stay in the environment unless released on their own.", "",
              "| file | sensitivity | rows | may it leave? |", "|---|---|---|---|"]
     for name, level in results.items():
-        path = results_dir / name
-        rows = sum(1 for _ in path.open(encoding="utf-8")) - 1 if path.is_file() else "not written"
-        lines.append(f"| {name} | {level} | {rows} | {LEAVES[level]} |")
+        lines.append(f"| {name} | {level} | {_data_rows(results_dir / name)} | {LEAVES[level]} |")
     return lines + ["", "## Tables and figures of the book", ""]
+
+
+def _data_rows(path: Path) -> int | str:
+    if not path.is_file():
+        return "not written"
+    with path.open(encoding="utf-8") as lines:
+        return sum(1 for _ in lines) - 1
 
 
 def checklist(html_root: Path, policy_statement: str, results_dir: Path | None = None,

@@ -1,1 +1,1 @@
-"""cli layer."""
+"""The command line: argparse only; each command builds its options and calls one plain function."""

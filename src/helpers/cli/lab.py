@@ -11,6 +11,7 @@ of the embedded data), and saving writes the MyST text back.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -27,7 +28,9 @@ def lab_command(project: Project, port: int = 8888, browser: bool = True) -> lis
     overrides = {"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": VIEWERS}}
     (settings / "overrides.json").write_text(json.dumps(overrides, indent=2) + "\n", encoding="utf-8")
     return [sys.executable, "-m", "jupyterlab", f"--notebook-dir={project.notebooks}", "--ip=127.0.0.1",
-            f"--port={port}", f"--LabApp.app_settings_dir={settings}", *([] if browser else ["--no-browser"])]
+            f"--port={port}", f"--LabApp.app_settings_dir={settings}",
+            "--LabApp.extension_manager=readonly",  # offline: never asks a package index for extensions
+            *([] if browser else ["--no-browser"]), *(["--allow-root"] if os.geteuid() == 0 else [])]
 
 
 def open_lab(project: Project, port: int = 8888, browser: bool = True) -> int:

@@ -51,3 +51,19 @@ def test_the_code_roots_are_what_a_notebook_can_import_and_nothing_else():
     assert roots == {"__init__.py", "core", "data", "analysis", "report"}
     for other in ("importers", "synth", "cli", "pipeline", "book"):
         assert not any(p.is_relative_to(PACKAGE / other) for p in code_roots()), other
+
+
+def test_editing_an_importer_keeps_every_job_key_and_editing_an_analysis_module_changes_it(tmp_path, monkeypatch):
+    from helpers.core import hashing
+    from helpers.pipeline import fingerprint
+
+    copy = tmp_path / "helpers"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(hashing, "PACKAGE", copy)
+    monkeypatch.setattr(fingerprint, "PACKAGE", copy)
+    before = tree_digest(code_roots())
+    for other in ("importers/refi.py", "synth/design.py", "cli/main.py", "pipeline/run.py", "book/build.py"):
+        (copy / other).write_text((copy / other).read_text() + "\n# a typo fixed\n")
+    assert tree_digest(code_roots()) == before
+    (copy / "analysis" / "outcomes.py").write_text((copy / "analysis" / "outcomes.py").read_text() + "\n# edit\n")
+    assert tree_digest(code_roots()) != before
