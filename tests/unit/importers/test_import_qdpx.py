@@ -373,11 +373,11 @@ def test_a_missing_file_exits_2(tmp_path, capsys):
     assert "absent.qdpx: file does not exist" in capsys.readouterr().out
 
 
-def test_an_archive_without_project_qde_exits_2(tmp_path, capsys):
+def test_an_archive_without_a_project_file_exits_2(tmp_path, capsys):
     with zipfile.ZipFile(tmp_path / "p.qdpx", "w") as archive:
         archive.writestr("Sources/a.txt", "text")
     assert import_qdpx(tmp_path / "p.qdpx", tmp_path / "out") == 2
-    assert "p.qdpx: archive has no project.qde: is this a REFI-QDA project export?" in capsys.readouterr().out
+    assert "p.qdpx: archive has no project file (project.qde or another .qde file)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("limit,value,message", [
@@ -415,7 +415,8 @@ def test_a_selection_held_by_two_participants_is_ambiguous(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("mapping,message", [
-    ("line_endings: windows\n", "line_endings: must be one of as_stored, lf, crlf (found 'windows')"),
+    ("line_endings: windows\n", "line_endings: must be one of auto, as_stored, lf, crlf (found 'windows')"),
+    ("offsets: bytes\n", "offsets: must be one of auto, code_points, utf16 (found 'bytes')"),
     ("codebook: {default_kind: cause}\n", "codebook.default_kind: must be one of concept, context, mechanism, outcome"),
     ("codebook: {kinds: {holding: cause}}\n", "codebook.kinds.holding: must be one of concept"),
     ("segment: {}\n", "segment: unknown mapping key"),
