@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.data.contract import GSE_ITEMS, INTEGER, NUMBER, ONS_ITEMS, TABLE_BY_NAME
+from helpers.data.contract import GSE_ITEMS, ONS_ITEMS, TABLE_BY_NAME
 from helpers.importers import ImportFailed, read_utf8, short_list
 from helpers.importers.mapping import Mapping
 from helpers.importers.tables import contract_value, frame
@@ -329,7 +329,7 @@ class _Plan:
             for line, row in rows:
                 for column in columns:
                     value = row.get(column, "")
-                    rule = value and _dictionary_rule(field, value, checkbox=field.type == "checkbox")
+                    rule = value and dictionary_rule(field, value, checkbox=field.type == "checkbox")
                     if rule:
                         problems.append(Problem(file, line, column, rule, value))
 
@@ -401,8 +401,6 @@ class _Cells:
             self._problem(source.field, f"choice {code} ({label!r}) is not one of {', '.join(allowed)}: "
                           f"add {'.'.join(source.keys)}.values to the mapping", code)
             return ""
-        if column.kind in (INTEGER, NUMBER) and field is not None and "comma_decimal" in field.validation:
-            code = code.replace(",", ".")
         return contract_value(column, code)
 
     def _code(self, source: FieldSource, field: Field | None) -> str:
@@ -419,7 +417,7 @@ class _Cells:
         self.problems.append(Problem(self.file, self.line, column, rule, value))
 
 
-def _dictionary_rule(field: Field, value: str, checkbox: bool = False) -> str | None:
+def dictionary_rule(field: Field, value: str, checkbox: bool = False) -> str | None:
     """Why `value` breaks the data dictionary's rule for `field`, or None."""
     if checkbox:
         return None if value in ("0", "1") else "a checkbox column holds 0 or 1"
