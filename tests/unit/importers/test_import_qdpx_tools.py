@@ -215,7 +215,7 @@ def test_a_mapping_naming_variables_the_project_lacks_exits_2_with_close_matches
     out = capsys.readouterr().out
     assert "m.yml, line 23: segments.columns.source: the project has no variable 'Datatype' (did you mean 'Data type'?)" in out
     assert "segments.columns.site_id: the project has no variable 'Sites' (did you mean 'Site'" in out
-    assert "participants.cases.variable: the project has no variable 'Kind' (its variables: Case type, Site," in out
+    assert "participants.cases.variable: the project has no variable 'Kind' (its variables: Age band, Case type, Data type," in out
     assert not (tmp_path / "out").exists()
 
 
