@@ -366,7 +366,7 @@ def _by_form(fields: list[Field], limit: int = 10) -> str:
     for f in fields:
         forms[f.form] = forms.get(f.form, 0) + 1
     counts = short_list((f"{form} {n}" for form, n in forms.items()), 8)
-    return (f"{len(fields)} fields in {len(forms)} forms ({counts}), among them "
+    return (f"{len(fields)} fields in {len(forms)} form{'s' if len(forms) > 1 else ''} ({counts}), among them "
             f"{short_list([f.name for f in fields], 6)} (the data dictionary lists them all)")
 
 
