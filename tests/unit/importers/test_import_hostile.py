@@ -105,8 +105,9 @@ def test_duplicate_selection_guids_are_a_problem(tmp_path, capsys):
 
 # --- mapping files -----------------------------------------------------------------------------
 
-LAUGHS = "\n".join(["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-                   + [f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]" for n in range(8)]) + "\n"
+LAUGHS = ("x: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+          + "".join(f"{k}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]\n" for n, k in enumerate("yzuvwqrs"))
+          + "codebook: {kinds: {holding: *i}}\n")  # 9**9 strings once expanded, in a valid key
 
 
 @pytest.mark.parametrize("text,message", [
