@@ -55,7 +55,7 @@ def test_millions_of_empty_elements_are_refused_at_the_element_limit(tmp_path, c
     assert bomb.stat().st_size < 64 * 1024
     assert import_qdpx(bomb, tmp_path / "out") == 2
     [message] = problems(capsys)
-    assert message.startswith("bomb.qdpx/project.qde, line 1: the project has more than 1000000 XML elements, the limit")
+    assert message.startswith("bomb.qdpx/project.qde, line 1: the project has more than 500000 XML elements, the limit")
 
 
 def test_codes_nested_thousands_deep_are_a_problem(tmp_path, capsys):
