@@ -14,6 +14,7 @@ status columns are ignored. The data dictionary may come from the web interface 
 from __future__ import annotations
 
 import csv
+import difflib
 import datetime as dt
 import io
 import re
@@ -230,7 +231,9 @@ class _Plan:
         rule = None
         if field is None:
             if source.field not in self.header:  # columns REDCap adds, e.g. redcap_data_access_group, are allowed
-                rule = "REDCap field is not in the data dictionary"
+                close = difflib.get_close_matches(source.field, [*self.fields, *self.header], n=3, cutoff=0.6)
+                rule = "REDCap field is not in the data dictionary" + (
+                    " (did you mean " + " or ".join(dict.fromkeys(close)) + "?)" if close else "")
         elif field.type == "descriptive":
             rule = "REDCap field is a descriptive field and holds no data"
         elif field.type == "checkbox":

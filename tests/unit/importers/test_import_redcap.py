@@ -133,7 +133,8 @@ def test_values_that_break_the_dictionary_are_problems_naming_file_row_field_rul
     (lambda m: m.pop("participant_id"), "participant_id: required mapping key is missing"),
     (lambda m: m.pop("events"), "events: required mapping key is missing"),
     (lambda m: m["questionnaires"].update(ons_happy="ons_joy"),
-     "questionnaires.ons_happy: REDCap field is not in the data dictionary (found 'ons_joy')"),
+     "questionnaires.ons_happy: REDCap field is not in the data dictionary (did you mean ons_worth or ons_happy?) "
+     "(found 'ons_joy')"),
     (lambda m: m["participants"].update(gender={"field": "sex"}),
      "participants.gender: REDCap field is not in the data dictionary (found 'sex')"),
     (lambda m: m["questionnaires"].update(ons_happy="wb_intro"),
@@ -394,3 +395,11 @@ def test_dry_run_writes_nothing(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     out = capsys.readouterr().out
     assert f"Would write {tmp_path / 'out' / 'questionnaires.csv'} (5 rows)" in out and "Dry run: nothing was written." in out
+
+
+def test_a_field_name_with_a_typo_gets_the_close_matches(tmp_path, capsys):
+    mapping = mapping_with(tmp_path, lambda m: m["questionnaires"].update(ons_worthwhile="ons_wroth", gse_02="gse2"))
+    assert import_redcap(tmp_path / "out", RECORDS, DICTIONARY, mapping) == 2
+    out = capsys.readouterr().out
+    assert "questionnaires.ons_worthwhile: REDCap field is not in the data dictionary (did you mean ons_worth?)" in out
+    assert "questionnaires.gse_02: REDCap field is not in the data dictionary (did you mean gse_2" in out
