@@ -156,14 +156,15 @@ def choose(spans, options: list[Counting], origin: str | None) -> Choice:
         return Choice(chosen, "every way of counting gives the same texts")
     possible = [c for c in options if not impossible[c]]
     if len(possible) == 1:
-        return Choice(possible[0], f"the only way that keeps all {differing} selections that read differently "
-                                   f"inside the text and between characters{named}", differing)
+        return Choice(possible[0], f"the only way that puts every selection inside the text and between characters "
+                                   f"({differing} selections read differently){named}", differing)
     pool = possible or options
     best = max(scores[c] for c in pool)
     top = [c for c in pool if scores[c] == best]
     others = sorted((scores[c] for c in pool if c not in top), reverse=True)
-    evidence = (f"{differing} selections read differently; this way they score {best:g} for starting and "
-                f"ending on word boundaries, against {others[0]:g} the next best way" if others else "")
+    evidence = (f"{differing} selections read differently; this way they score {best:g} (ends on word boundaries, "
+                f"no white space at the ends, text starting with the selection's name), the next best way "
+                f"{others[0]:g}" if others else "")
     if len(top) == 1:
         against = f"; the origin names {program}, whose usual counting differs" if hint and hint != top[0] else named
         return Choice(top[0], evidence + against, differing)
