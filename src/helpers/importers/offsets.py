@@ -145,12 +145,20 @@ def choose(spans, options: list[Counting], origin: str | None) -> Choice:
                 impossible[counting] += 1
             else:
                 scores[counting] += fit(*found, name)
-    named = f" (origin names {program})" if program else ""
     preference = [c for c in (hint, STANDARD, *options) if c in options]
     kept: dict[tuple, Counting] = {}
     for counting in sorted(options, key=preference.index):  # ways that read every selection alike are one way
         kept.setdefault(tuple(signature[counting]), counting)
+    alike = {c: [o for o in options if o != c and signature[o] == signature[c]] for c in kept.values()}
     options = [c for c in options if c in kept.values()]
+    choice = _weigh(options, scores, impossible, differing, hint, program, origin)
+    if choice.counting is not None and choice.counting != STANDARD and STANDARD in alike.get(choice.counting, []):
+        choice.reason += "; here the standard's counting (code points) reads every selection the same"
+    return choice
+
+
+def _weigh(options, scores, impossible, differing, hint, program, origin) -> Choice:
+    named = f" (origin names {program})" if program else ""
     if not differing:
         chosen = hint if hint in options else (STANDARD if STANDARD in options else options[0])
         return Choice(chosen, "every way of counting gives the same texts")
