@@ -31,7 +31,7 @@ from xml.etree import ElementTree as ET
 from helpers.data.contract import TABLE_BY_NAME
 from helpers.data.reading import read_text_table
 from helpers.importers import ImportFailed
-from helpers.importers.qdpx import code_part
+from helpers.importers.qdpx import MAX_CODE_DEPTH, code_part
 from helpers.importers.refi import NS, PROJECT_FILE, SOURCES_FOLDER
 from helpers.data.parsing import parse_table
 from helpers.data.problems import Problem
@@ -105,7 +105,10 @@ def _check(t: dict) -> list[Problem]:
     for line, row in codes.iterrows():
         leaf = row["code_id"][len(row["parent_id"]) + 1:] if row["parent_id"] else row["code_id"]
         nested = not row["parent_id"] or row["code_id"].startswith(row["parent_id"] + ".")
-        if not (nested and leaf and code_part(leaf) == leaf):
+        if row["code_id"].count(".") >= MAX_CODE_DEPTH:
+            problems.append(Problem("codebook.csv", line, "code_id", f"code is nested more than {MAX_CODE_DEPTH} levels "
+                                    "deep, more than a REFI-QDA codebook from this project may hold", row["code_id"][:80]))
+        elif not (nested and leaf and code_part(leaf) == leaf):
             problems.append(Problem("codebook.csv", line, "code_id", "must be its parent_id, a dot and one lower-case "
                                     "part (letters, digits, single _) to nest in a REFI-QDA codebook", row["code_id"]))
         elif row["parent_id"] and row["parent_id"] not in known_codes:

@@ -280,3 +280,24 @@ def test_the_fixtures_written_in_tool_style_are_schema_valid_too(tmp_path):
                            ("nvivo_style", "project.qde"), ("maxqda_style", "project.qde")):
         project = pack(QDPX / folder, tmp_path / f"{folder}.qdpx")
         assert schema_problems(project, member) == [], folder
+
+
+def test_an_nvivo_import_exports_and_imports_back_unchanged(tmp_path):
+    project = pack(QDPX / "nvivo_utf16", tmp_path / "nvivo.qdpx")
+    assert import_qdpx(project, tmp_path / "first", MAPPINGS / "qdpx-nvivo-example.yml") == 0
+    assert linkbook("export", "qdpx", "--data", tmp_path / "first", "--out", tmp_path / "again.qdpx") == 0
+    assert schema_problems(tmp_path / "again.qdpx") == []
+    assert import_qdpx(tmp_path / "again.qdpx", tmp_path / "second") == 0
+    for name in ("codebook.csv", "segments.csv", "codings.csv"):
+        assert (tmp_path / "second" / name).read_bytes() == (tmp_path / "first" / name).read_bytes(), name
+
+
+def test_export_refuses_codes_nested_deeper_than_an_import_accepts(tmp_path, capsys):
+    data = dataset(tmp_path, segments=False, participants=False)
+    ids = [".".join(["c"] * n) for n in range(1, 2001)]
+    lines = ["code_id,parent_id,label,kind,origin"] + [f"{i},{i[:-2]},C,concept,review" for i in ids]
+    (data / "codebook.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert linkbook("export", "qdpx", "--data", data, "--out", tmp_path / "x.qdpx") == 2
+    out = capsys.readouterr().out
+    assert "codebook.csv, line 66, column code_id: code is nested more than 64 levels deep" in out
+    assert "Traceback" not in out and not (tmp_path / "x.qdpx").exists()
