@@ -1,7 +1,9 @@
 """`linkbook import redcap|qdpx` and `linkbook export qdpx`: argparse set-up and handlers.
 
 Each handler returns an exit code: 0 done, 2 invalid input (the problems are printed, and
-nothing is written).
+nothing is written). `--dry-run` reads and checks everything and prints what would be written
+(tables, row counts, and the notes: merged spans, how positions were counted, fields left out)
+without writing anything.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def register(subparsers) -> None:
     redcap.add_argument("--mapping", required=True, help="YAML mapping of fields to columns (see data/mappings/redcap.yml)")
     redcap.add_argument("--out", required=True, help="dataset directory to write the tables to")
     redcap.add_argument("--merge", action="store_true", help="combine with tables already in --out instead of replacing them")
+    redcap.add_argument("--dry-run", action="store_true", help="check and say what would be written; write nothing")
     redcap.set_defaults(func=cmd_import_redcap)
 
     qdpx = formats.add_parser("qdpx", help="REFI-QDA project (.qdpx) -> codebook, segments, codings")
@@ -27,6 +30,7 @@ def register(subparsers) -> None:
     qdpx.add_argument("--out", required=True, help="dataset directory to write the tables to")
     qdpx.add_argument("--mapping", help="YAML mapping of cases and variables (see data/mappings/qdpx.yml)")
     qdpx.add_argument("--merge", action="store_true", help="combine with tables already in --out instead of replacing them")
+    qdpx.add_argument("--dry-run", action="store_true", help="check and say what would be written; write nothing")
     qdpx.set_defaults(func=cmd_import_qdpx)
 
     exporter = subparsers.add_parser("export", help="export coded data as a REFI-QDA project")
@@ -60,7 +64,10 @@ def _import(command: str, read, args) -> int:
 
     def run():
         tables, notes = read()
-        return notes + ["Wrote " + line for line in write_tables(args.out, tables, merge=args.merge)] + [
+        lines = write_tables(args.out, tables, merge=args.merge, dry_run=args.dry_run)
+        if args.dry_run:
+            return notes + ["Would write " + line for line in lines] + ["Dry run: nothing was written."]
+        return notes + ["Wrote " + line for line in lines] + [
             f"Next: add the other tables and check the dataset with `linkbook validate --data {args.out}`."]
     return _run(command, run)
 

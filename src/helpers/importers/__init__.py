@@ -35,3 +35,10 @@ def read_utf8(path, what: str = "file", hint: str = "") -> str:
         raise ImportFailed([Problem(str(path), None, None, f"cannot read the {what}: {err.strerror}")]) from None
     except UnicodeDecodeError:
         raise ImportFailed([Problem(path.name, None, None, f"{what} is not UTF-8 text{hint}")]) from None
+
+
+def short_list(items, limit: int = 10) -> str:
+    """Items joined by commas, the first `limit` of them and how many more: a note stays one short line."""
+    items = list(items)
+    shown = ", ".join(str(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -10,14 +10,18 @@ Conventions (the mapping file data/mappings/qdpx.yml documents its keys):
   description); otherwise the label is the code's name and kind and origin come from the
   mapping (codebook.kinds / codebook.origins by code id or parent id, else default_kind /
   default_origin).
-- Segments: one per PlainTextSelection of a TextSource. startPosition and endPosition count
-  Unicode code points (Python string positions) in the source's plain text: the UTF-8 file in
-  the archive as stored (a leading BOM is not part of the text; a CRLF line end counts as two
-  characters), or the PlainTextContent element as the XML parser returns it (XML turns a raw
-  CRLF into LF; an escaped &#13; stays). `line_endings: lf` (count a CRLF as one) or `crlf`
-  in the mapping adapt to tools that count otherwise. The segment text is the selected text
-  with white space removed at both ends and line breaks written as \\n; selections that hold
-  no text are skipped with a note.
+- Segments: one per span of a TextSource that is coded: selections of one source with the
+  same start and end (NVivo writes one selection per code) are merged into one segment that
+  holds all their codings. Positions are read in the way of counting that fits the project
+  (`helpers.importers.offsets`: Unicode code points as the standard says, UTF-16 code units as
+  NVivo for Windows writes them, or a CRLF counted as one character as ATLAS.ti does); the
+  mapping can fix it (`offsets`, `line_endings`). The text is the source's plain text: the
+  file in the archive (a leading BOM is not part of it) or the PlainTextContent element as
+  the XML parser returns it (XML turns a raw CRLF into LF; an escaped &#13; stays). The
+  segment text is the selected text with white space removed at both ends and line breaks
+  written as \\n; selections that hold no text are skipped with a note.
+- A Coding whose CodeRef names a Case (NVivo's "code to case") makes the case hold the
+  selected text and every segment inside it: case membership, not a code.
 - segment_id: the selections' names if every name is a valid, unique identifier, else their
   GUIDs (lower case, without braces).
 - Segment columns come from source variables, the source name, the cases that hold the source
@@ -27,16 +31,17 @@ Conventions (the mapping file data/mappings/qdpx.yml documents its keys):
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.data.contract import ID_PATTERN, TABLE_BY_NAME
-from helpers.importers import ImportFailed
+from helpers.importers import ImportFailed, short_list
 from helpers.importers.mapping import Mapping
-from helpers.importers import refi
-from helpers.importers.refi import NS, PROJECT_FILE, Archive, Node, normal_guid, parse_xml
+from helpers.importers import offsets, refi
+from helpers.importers.refi import NS, Archive, Node, normal_guid
 from helpers.importers.tables import contract_value, frame
 from helpers.data.problems import Problem
 
@@ -48,12 +53,19 @@ DEFAULT_SEGMENT_COLUMNS = {
     "wave": ["source variable wave"],
 }
 CASE_TABLES = {"participants": "participant_id", "sites": "site_id"}
-LINE_ENDINGS = ("as_stored", "lf", "crlf")
+LINE_ENDINGS = ("auto", *offsets.LINE_ENDS)
+OFFSETS = ("auto", *offsets.UNITS)
+MAX_CODE_DEPTH = 64
 _LOOKUP = re.compile(r"(?:(source|case) (name)|(source|case) variable (.+)|(value) (.*))")
 _DESCRIPTION_KEY = re.compile(r"^[ \t]*(label|kind|origin)[ \t]*:[ \t]*(.*?)[ \t]*$", re.I | re.M)
 _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
 _OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
 _NOT_IMPORTED = ("Notes", "Links", "Sets", "Graphs")
+# The elements the importer reads; everything else is counted by the parser and dropped.
+_READ = frozenset({"Project", "CodeBook", "Codes", "Code", "Description", "Variables", "Variable", "Cases", "Case",
+                   "CodeRef", "VariableValue", "VariableRef", *_VALUE_TAGS, "SourceRef", "SelectionRef", "Sources",
+                   "TextSource", "PlainTextContent", "PlainTextSelection", "Coding", *_OTHER_SOURCES,
+                   *_NOT_IMPORTED, "Note", "Link", "Set", "Graph"})
 
 
 def code_part(name: str) -> str:
@@ -75,21 +87,27 @@ class Code:
 
 @dataclass
 class Selection:
+    """A PlainTextSelection: raw positions as written, string indices once the counting is chosen."""
+
     guid: str
     name: str
-    start: int
-    end: int
+    raw_start: int
+    raw_end: int
     codes: list
+    cases: list
     node: Node
+    start: int = 0
+    end: int = 0
 
 
 @dataclass
 class QdaSource:
     guid: str
     name: str
-    text: str | None
+    raw: str | None
     variables: dict
     selections: list
+    text: str | None = None
 
 
 @dataclass
@@ -98,14 +116,36 @@ class Case:
     name: str
     variables: dict
     refs: set
+    spans: list = field(default_factory=list)  # (source guid, start, end) coded to the case
+
+
+@dataclass
+class Segment:
+    """One span of a source: the selections that cover it exactly, and their codes."""
+
+    source: QdaSource
+    selections: list
+    text: str
+
+    @property
+    def first(self) -> Selection:
+        return self.selections[0]
+
+    @property
+    def codes(self) -> list:
+        return list(dict.fromkeys(g for s in self.selections for g in s.codes))
 
 
 def import_qdpx(project, mapping=None) -> tuple[dict, list[str]]:
-    """The contract tables read from a .qdpx file, and notes on what was not imported."""
+    """The contract tables read from a .qdpx file, and notes on what was imported and what was not."""
     settings = _Settings(Mapping.load(mapping) if mapping else Mapping("default mapping", {}))
     with Archive(Path(project)) as archive:
-        label = f"{archive.name}/{PROJECT_FILE}"
-        content = _Project(archive, parse_xml(archive.project(), label), label, settings.line_endings)
+        root = archive.project(_READ)
+        content = _Project(archive, root, archive.project_label)
+    if content.problems:
+        raise ImportFailed(content.problems)
+    settings.check_variables(content)
+    content.place(settings)
     if content.problems:
         raise ImportFailed(content.problems)
     return _Tables(settings, content).build()
@@ -116,12 +156,15 @@ class _Settings:
 
     def __init__(self, mapping: Mapping):
         self.mapping = m = mapping
-        m.only((), ("line_endings", "codebook", "segments", *CASE_TABLES))
+        m.only((), ("line_endings", "offsets", "codebook", "segments", *CASE_TABLES))
         m.only(("codebook",), ("default_kind", "default_origin", "kinds", "origins"))
         m.only(("segments",), ("columns", "recode"))
-        self.line_endings = m.get("line_endings", default="as_stored")
+        self.line_endings = str(m.get("line_endings", default="auto"))
         if self.line_endings not in LINE_ENDINGS:
             m.problem(("line_endings",), f"must be one of {', '.join(LINE_ENDINGS)}", self.line_endings)
+        self.offsets = str(m.get("offsets", default="auto"))
+        if self.offsets not in OFFSETS:
+            m.problem(("offsets",), f"must be one of {', '.join(OFFSETS)}", self.offsets)
         codebook = TABLE_BY_NAME["codebook"]
         self.defaults, self.by_prefix = {}, {}
         for attr, default in (("kind", "concept"), ("origin", "evaluation")):
@@ -133,7 +176,9 @@ class _Settings:
             for prefix, value in self.by_prefix[attr].items():
                 if value not in allowed:
                     m.problem(("codebook", f"{attr}s", prefix), f"must be one of {', '.join(allowed)}", value)
-        columns = {**DEFAULT_SEGMENT_COLUMNS, **(m.section("segments", "columns") or {})}
+        given = m.section("segments", "columns") or {}
+        self.given_columns = {("segments", str(c)) for c in given}
+        columns = {**DEFAULT_SEGMENT_COLUMNS, **given}
         self.segments = self._columns(("segments",), "segments", columns, allow_source=True)
         self.recode = {"segments": self._recode(("segments",), "segments")}
         self.case_tables, self.selectors = {}, {}
@@ -142,6 +187,7 @@ class _Settings:
                 continue
             m.only((name,), ("cases", "columns", "recode"))
             columns = m.section(name, "columns") or {}
+            self.given_columns |= {(name, str(c)) for c in columns}
             if key not in columns:
                 m.problem((name, "columns", key), "required mapping key is missing")
             self.case_tables[name] = self._columns((name,), name, columns, allow_source=False)
@@ -207,23 +253,53 @@ class _Settings:
                  if self.mapping.get(name, "cases", "variable") is not None}
         return used
 
+    def check_variables(self, content: _Project) -> None:
+        """A problem for every variable the mapping names that the project does not have (exit 2)."""
+        known = sorted(set(content.variables.values()))
+        content.default_gaps = []
+        wanted = [((table, "columns", column), arg)
+                  for table, columns in (("segments", self.segments), *self.case_tables.items())
+                  for column, lookups in columns.items() for _, what, arg in lookups if what == "variable"]
+        wanted += [((name, "cases", "variable"), str(self.mapping.get(name, "cases", "variable")))
+                   for name in self.case_tables if self.mapping.get(name, "cases", "variable") is not None]
+        for keys, name in wanted:
+            if name in known:
+                continue
+            if keys[1] == "columns" and (keys[0], keys[2]) not in self.given_columns:
+                content.default_gaps.append(keys[2])  # a default lookup: noted, not refused
+                continue
+            self.mapping.problem(keys, f"the project has no variable {name!r}{_close(name, known)}")
+        self.mapping.check()
+
+
+def _close(name: str, known: list[str]) -> str:
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    if close:
+        return " (did you mean " + " or ".join(repr(lowered[c]) for c in close) + "?)"
+    return f" (its variables: {short_list(known, 12)})" if known else " (it has no variables)"
+
 
 class _Project:
-    """The parts of project.qde the importer uses, and the problems found reading them."""
+    """The parts of the project file the importer uses, and the problems found reading them."""
 
-    def __init__(self, archive: Archive, root: Node, label: str, line_endings: str):
-        self.archive, self.label, self.line_endings = archive, label, line_endings
+    def __init__(self, archive: Archive, root: Node, label: str):
+        self.archive, self.label = archive, label
         self.problems: list[Problem] = []
+        self.counting, self.choice, self.default_gaps = None, None, []
+        self.origin = root.attrs.get("origin")
         if root.tag != "Project":
             self.fail(root, f"the root element must be Project in the namespace {NS}")
             return
         self.variables = self._variables(root.first("Variables"))
         self.codes = self._codes(root.first("CodeBook"))
         self.cases = [self._case(node) for node in _children(root, "Cases", "Case")]
+        self.case_by_guid = {c.guid: c for c in self.cases if c.guid}
+        self.selection_lines: dict[str, int] = {}
         sources = _children(root, "Sources")
         self.sources = [self._source(node) for node in sources if node.tag == "TextSource"]
         self.other_sources = [node.tag for node in sources if node.tag in _OTHER_SOURCES]
-        self.whole_source_codings = sum(len(node.all("Coding")) for node in sources)
+        self.whole_source_codings = sum(self._whole_source(node) for node in sources)
         self.not_imported = [tag for tag in _NOT_IMPORTED if root.first(tag) is not None and root.first(tag).children]
 
     def fail(self, node: Node, rule: str, value=None) -> None:
@@ -263,30 +339,35 @@ class _Project:
 
     def _codes(self, book: Node | None) -> dict[str, Code]:
         codes: dict[str, Code] = {}
-        if book is not None and book.first("Codes") is None:
+        if book is None:
+            return codes
+        if book.first("Codes") is None:
             self.fail(book, "a CodeBook must hold a Codes element")
-        ids = {}
-
-        def walk(node: Node, parent: Code | None):
-            for child in node.all("Code"):
-                guid, name = self._guid(child), child.attrs.get("name")
-                if name is None:
-                    self.fail(child, "attribute name is missing")
-                part = code_part(name or "") or f"code_{(guid or '')[:8]}"
-                code_id = f"{parent.code_id}.{part}" if parent else part
-                if code_id in ids:
-                    self.fail(child, f"gives the code id {code_id}, as does the code on line {ids[code_id]}: rename one")
-                elif guid in codes:
-                    self.fail(child, "has the same guid as another code", child.attrs.get("guid"))
-                elif guid and name is not None:
-                    description = child.first("Description")
-                    codes[guid] = Code(guid, code_id, parent.code_id if parent else "", name.strip(),
-                                       description.text if description is not None else "", child.line)
-                ids.setdefault(code_id, child.line)
-                walk(child, codes.get(guid) or Code("", code_id, "", "", "", 0))
-
-        if book is not None and book.first("Codes") is not None:
-            walk(book.first("Codes"), None)
+            return codes
+        ids: dict[str, int] = {}
+        pending = [(child, None, 1) for child in reversed(book.first("Codes").all("Code"))]
+        while pending:  # depth first, in document order, without recursion
+            child, parent, depth = pending.pop()
+            if depth > MAX_CODE_DEPTH:
+                self.fail(child, f"codes are nested more than {MAX_CODE_DEPTH} levels deep: flatten the codebook "
+                          "in your tool and export again")
+                return codes
+            guid, name = self._guid(child), child.attrs.get("name")
+            if name is None:
+                self.fail(child, "attribute name is missing")
+            part = code_part(name or "") or f"code_{(guid or '')[:8]}"
+            code_id = f"{parent.code_id}.{part}" if parent else part
+            if code_id in ids:
+                self.fail(child, f"gives the code id {code_id}, as does the code on line {ids[code_id]}: rename one")
+            elif guid in codes:
+                self.fail(child, "has the same guid as another code", child.attrs.get("guid"))
+            elif guid and name is not None:
+                description = child.first("Description")
+                codes[guid] = Code(guid, code_id, parent.code_id if parent else "", name.strip(),
+                                   description.text if description is not None else "", child.line)
+            ids.setdefault(code_id, child.line)
+            here = codes.get(guid) if guid in codes and codes[guid].line == child.line else Code("", code_id, "", "", "", 0)
+            pending += [(grandchild, here, depth + 1) for grandchild in reversed(child.all("Code"))]
         return codes
 
     def _case(self, node: Node) -> Case:
@@ -294,66 +375,114 @@ class _Project:
         return Case(self._guid(node), (node.attrs.get("name") or "").strip(), self._values(node), refs - {None})
 
     def _source(self, node: Node) -> QdaSource:
-        text = self._text(node)
-        selections = [s for s in (self._selection(sel, text) for sel in node.all("PlainTextSelection")) if s]
-        return QdaSource(self._guid(node), (node.attrs.get("name") or "").strip(), text, self._values(node), selections)
+        guid = self._guid(node)
+        raw = self._text(node)
+        selections = [s for s in (self._selection(sel) for sel in node.all("PlainTextSelection")) if s]
+        return QdaSource(guid, (node.attrs.get("name") or "").strip(), raw, self._values(node), selections)
+
+    def _whole_source(self, node: Node) -> int:
+        """Codings of a whole source: one to a case makes the case hold the source; codes are counted."""
+        codes = 0
+        for coding in node.all("Coding"):
+            ref = coding.first("CodeRef")
+            target = normal_guid(ref.attrs.get("targetGUID")) if ref is not None else None
+            if target in self.case_by_guid and normal_guid(node.attrs.get("guid")):
+                self.case_by_guid[target].refs.add(normal_guid(node.attrs.get("guid")))
+            else:
+                codes += 1
+        return codes
 
     def _text(self, node: Node) -> str | None:
         content, path = node.first("PlainTextContent"), node.attrs.get("plainTextPath")
         if content is not None:
-            text = content.text
-        elif path is None:
+            return content.text
+        if path is None:
             self.fail(node, "a TextSource needs a PlainTextContent element or a plainTextPath attribute")
             return None
-        elif not path.lower().startswith("internal://"):
+        info, why = self.archive.source(path)
+        if why == "outside":
             self.fail(node, "the source text is outside the archive: export the project with its sources included", path)
             return None
-        else:
-            info = self.archive.find(path[len("internal://"):])
-            if info is None:
-                self.fail(node, "plainTextPath names a file that is not in the archive", path)
-                return None
-            try:
-                text = self.archive.read(info, refi.MAX_SOURCE_BYTES).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                self.fail(node, f"source file {info.filename} is not UTF-8 text")
-                return None
-        if self.line_endings == "lf":
-            return text.replace("\r\n", "\n")
-        if self.line_endings == "crlf":
-            return text.replace("\r\n", "\n").replace("\n", "\r\n")
-        return text
+        if why == "missing":
+            self.fail(node, "plainTextPath names a file that is not in the archive", path)
+            return None
+        if why:
+            self.fail(node, f"plainTextPath names a file that is in several folders of the archive ({why.split(': ', 1)[1]}): "
+                      "give the folder in plainTextPath", path)
+            return None
+        try:
+            return self.archive.read(info, refi.MAX_SOURCE_BYTES).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.fail(node, f"source file {info.filename} is not UTF-8 text")
+            return None
 
-    def _selection(self, node: Node, text: str | None) -> Selection | None:
+    def _selection(self, node: Node) -> Selection | None:
         guid = self._guid(node)
+        if guid in self.selection_lines:
+            self.fail(node, f"has the same guid as the selection on line {self.selection_lines[guid]}: each selection "
+                      "needs its own GUID (export the project again)", node.attrs.get("guid"))
+            return None
+        if guid:
+            self.selection_lines[guid] = node.line
         start, end = (self._position(node, attr) for attr in ("startPosition", "endPosition"))
-        codes = []
+        codes, cases = [], []
         for coding in node.all("Coding"):
             ref = coding.first("CodeRef")
             target = self._guid(ref, "targetGUID") if ref is not None else None
             if ref is None:
                 self.fail(coding, "a Coding must hold a CodeRef")
+            elif target in self.case_by_guid:
+                cases.append(target)
             elif target and target not in self.codes:
                 self.fail(ref, "refers to a code that is not in the CodeBook", ref.attrs.get("targetGUID"))
             elif target and target not in codes:
                 codes.append(target)
-        if None in (guid, start, end, text):
+        if None in (guid, start, end):
             return None
         if end < start:
             self.fail(node, f"endPosition {end} is before startPosition {start}")
-        elif end > len(text):
-            self.fail(node, f"endPosition {end} is beyond the end of the source text ({len(text)} characters)")
-        else:
-            return Selection(guid, (node.attrs.get("name") or "").strip(), start, end, codes, node)
-        return None
+            return None
+        return Selection(guid, (node.attrs.get("name") or "").strip(), start, end, codes, cases, node)
 
     def _position(self, node: Node, attr: str) -> int | None:
         raw = node.attrs.get(attr)
-        if raw is None or not re.fullmatch(r"\s*\d+\s*", raw, re.ASCII):
+        if raw is None or not re.fullmatch(r"\s*\d{1,12}\s*", raw, re.ASCII):
             self.fail(node, f"attribute {attr} is missing" if raw is None else f"attribute {attr} must be a whole number "
                       "of characters from 0", raw)
             return None
         return int(raw)
+
+    def place(self, settings: _Settings) -> None:
+        """Choose how positions are counted, then turn every selection's positions into string indices."""
+        readable = [s for s in self.sources if s.raw is not None]
+        spans = [(s.raw, sel.raw_start, sel.raw_end, sel.name) for s in readable for sel in s.selections]
+        options = offsets.candidates(settings.offsets, settings.line_endings)
+        self.choice = offsets.choose(spans, options, self.origin)
+        if self.choice.counting is None:
+            self.problems.append(Problem(self.label, None, None, f"cannot tell how the selections' positions are "
+                                         f"counted: {self.choice.reason}. Say it in the mapping: offsets: code_points "
+                                         "or utf16, and line_endings: as_stored or lf"))
+            return
+        self.counting = counting = self.choice.counting
+        for source in readable:
+            text = offsets.Text(source.raw, counting.line_ends)
+            source.text = text.text
+            kept = []
+            for sel in source.selections:
+                start, end = text.index(sel.raw_start, counting.unit), text.index(sel.raw_end, counting.unit)
+                if start is None or end is None:
+                    length = text.utf16_length if counting.unit == "utf16" else len(text.text)
+                    where = "beyond the end of the source text" if max(sel.raw_start, sel.raw_end) > length else \
+                        "inside a character"
+                    self.fail(sel.node, f"{'endPosition' if end is None else 'startPosition'} "
+                              f"{sel.raw_end if end is None else sel.raw_start} is {where} ({length} "
+                              f"{'UTF-16 units' if counting.unit == 'utf16' else 'characters'})")
+                    continue
+                sel.start, sel.end = start, end
+                kept.append(sel)
+                for case in sel.cases:
+                    self.case_by_guid[case].spans.append((source.guid, start, end))
+            source.selections = kept
 
 
 def _children(root: Node, tag: str, child: str | None = None) -> list[Node]:
@@ -372,6 +501,8 @@ class _Tables:
         self.notes: list[str] = []
         participants = settings.selectors.get("participants")
         self.person_cases = [c for c in content.cases if participants is None or participants(c)]
+        self.merged = 0
+        self.case_only = 0
 
     def build(self) -> tuple[dict, list[str]]:
         codes = self.content.codes
@@ -399,43 +530,67 @@ class _Tables:
                                              f"description's {attr} line must be one of {', '.join(allowed)}", row[attr]))
         return row
 
-    def _segments(self) -> tuple[list[dict], list[dict]]:
-        kept = []
+    def _spans(self) -> list[Segment]:
+        """One segment per source and span; selections coded only to cases are case spans, not segments."""
+        found = []
         for source in self.content.sources:
-            for selection in sorted(source.selections, key=lambda s: (s.start, s.end)):
+            if source.text is None:
+                continue
+            spans: dict[tuple, Segment] = {}
+            for selection in source.selections:
+                if selection.cases and not selection.codes:
+                    self.case_only += 1
+                    continue
+                key = (selection.start, selection.end)
+                if key in spans:
+                    spans[key].selections.append(selection)
+                    self.merged += 1
+                    continue
                 text = source.text[selection.start:selection.end].replace("\r\n", "\n").replace("\r", "\n").strip()
                 if text:
-                    kept.append((source, selection, text))
+                    spans[key] = Segment(source, [selection], text)
                 else:
                     self.notes.append(f"Skipped a selection that holds no text: {selection.node.describe()} "
                                       f"(line {selection.node.line}) in source {source.name!r}")
-        names = [selection.name for _, selection, _ in kept]
+            found += [spans[key] for key in sorted(spans)]
+        return found
+
+    def _segments(self) -> tuple[list[dict], list[dict]]:
+        kept = self._spans()
+        names = [segment.first.name for segment in kept]
         use_names = len(set(names)) == len(names) and all(re.fullmatch(ID_PATTERN, n) for n in names)
         self.notes.append("segment_id: " + ("the selections' names" if use_names else "the selections' GUIDs "
                                             "(their names are not all unique identifiers)"))
         segments, codings = [], []
-        for source, selection, text in kept:
-            segment_id = selection.name if use_names else selection.guid
-            row = {"segment_id": segment_id, "text": text}
+        for segment in kept:
+            segment_id = segment.first.name if use_names else segment.first.guid
+            row = {"segment_id": segment_id, "text": segment.text}
             for column, lookups in self.settings.segments.items():
-                row[column] = self._segment_value(column, lookups, source, selection)
+                row[column] = self._segment_value(column, lookups, segment)
             segments.append(row)
-            codings += [{"segment_id": segment_id, "code_id": self.content.codes[g].code_id} for g in selection.codes]
+            codings += [{"segment_id": segment_id, "code_id": self.content.codes[g].code_id} for g in segment.codes]
         return segments, codings
 
-    def _segment_value(self, column, lookups, source: QdaSource, selection: Selection) -> str:
-        cases = [c for c in self.content.cases if source.guid in c.refs or selection.guid in c.refs]
+    def _holders(self, segment: Segment) -> list[Case]:
+        guids = {segment.source.guid, *(s.guid for s in segment.selections)}
+        start, end = segment.first.start, segment.first.end
+        return [c for c in self.content.cases if c.refs & guids
+                or any(g == segment.source.guid and a <= start and end <= b for g, a, b in c.spans)]
+
+    def _segment_value(self, column, lookups, segment: Segment) -> str:
+        cases = self._holders(segment)
         for where, what, arg in lookups:
             if where == "value":
                 value = arg
             elif where == "source":
-                value = source.name if what == "name" else source.variables.get(arg, "")
+                value = segment.source.name if what == "name" else segment.source.variables.get(arg, "")
             else:
                 pool = self.person_cases if what == "name" else cases
                 found = sorted({c.name if what == "name" else c.variables.get(arg, "") for c in pool if c in cases} - {""})
                 if len(found) > 1:
-                    self.problems.append(Problem(self.content.label, selection.node.line, None,
-                                                 f"{selection.node.describe()}: belongs to several cases that give "
+                    node = segment.first.node
+                    self.problems.append(Problem(self.content.label, node.line, None,
+                                                 f"{node.describe()}: belongs to several cases that give "
                                                  f"different {column} values", ", ".join(found)))
                 value = found[0] if found else ""
             if value:
@@ -458,15 +613,27 @@ class _Tables:
         content = self.content
         selections = sum(len(s.selections) for s in content.sources)
         notes = [f"Read {len(content.codes)} codes, {len(content.sources)} text sources with {selections} selections, "
-                 f"{len(content.cases)} cases."] + self.notes
+                 f"{len(content.cases)} cases (from {content.label}, origin {content.origin or 'not given'!s})."]
+        notes.append(f"Positions counted in {content.counting.phrase()}: {content.choice.reason}.")
+        if self.merged:
+            notes.append(f"Merged {self.merged} selection(s) with the same source and span as another into one segment "
+                         f"each: {selections - self.case_only} coded selections gave {len(tables['segments'])} segments.")
+        if self.case_only:
+            notes.append(f"{self.case_only} selection(s) coded to a case: read as the case holding that text "
+                         "(case membership), not as codes.")
+        notes += self.notes
         if content.other_sources:
             notes.append(f"Not imported (only text sources are): {len(content.other_sources)} "
                          f"{', '.join(sorted(set(content.other_sources)))} source(s)")
         if content.whole_source_codings:
             notes.append(f"Not imported: {content.whole_source_codings} coding(s) of whole sources (code a selection instead)")
+        if content.default_gaps:
+            notes.append("The project has no variables for the default lookups of " + ", ".join(
+                dict.fromkeys(content.default_gaps)) + ": those columns come from other lookups or stay blank; "
+                "give a mapping (--mapping, see data/mappings/qdpx.yml)")
         unused = sorted(set(content.variables.values()) - self.settings.variables_used())
         if unused:
-            notes.append("Variables not in the mapping, not imported: " + ", ".join(unused))
+            notes.append("Variables not in the mapping, not imported: " + short_list(unused, 10))
         if content.not_imported:
             notes.append("Project parts not imported: " + ", ".join(content.not_imported))
         return notes

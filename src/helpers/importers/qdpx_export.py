@@ -6,15 +6,18 @@ tables, byte for byte when they were written by the importer:
 - Codes nest by parent_id; a code's name is the last part of its id, and its Description
   holds the lines "label: ...", "kind: ..." and "origin: ...".
 - One TextSource per interview (outside interviews: per site, source kind, participant and
-  wave), in the order the segments first appear. Its text, stored as Sources/<guid>.txt, is
+  wave), in the order the segments first appear. Its text, stored as sources/<guid>.txt (the
+  folder name of REFI-QDA 1.0, section 8.1), is
   its segments' texts joined by blank lines; each segment is a PlainTextSelection named by
   its segment_id, at code point offsets, holding its codings.
 - Each TextSource carries the variables source, site_id, interview_id and wave; each
   participant is a Case named by its participant_id that holds their sources and, when the
   dataset has participants.csv, their attributes as variables.
 
-GUIDs are derived from the identifiers (UUID 5) and the archive has fixed dates, so exporting
-the same data twice gives the same bytes.
+Elements the schema (Project-mrt2019.xsd) requires to have children are left out when there is
+nothing to put in them: no <Cases> without participants, no <Sources> without segments, no
+<CodeBook> without codes. GUIDs are derived from the identifiers (UUID 5) and the archive has
+fixed dates, so exporting the same data twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from xml.etree import ElementTree as ET
 from helpers.data.contract import TABLE_BY_NAME
 from helpers.data.reading import read_text_table
 from helpers.importers import ImportFailed
-from helpers.importers.qdpx import code_part
-from helpers.importers.refi import NS, PROJECT_FILE
+from helpers.importers.qdpx import MAX_CODE_DEPTH, code_part
+from helpers.importers.refi import NS, PROJECT_FILE, SOURCES_FOLDER
 from helpers.data.parsing import parse_table
 from helpers.data.problems import Problem
 
@@ -54,7 +57,7 @@ def export_qdpx(data, out) -> list[str]:
     root, texts = _project(data.name, tables)
     ET.indent(root)
     files = {PROJECT_FILE: ET.tostring(root, encoding="utf-8", xml_declaration=True)}
-    files.update({f"Sources/{name}": text.encode("utf-8") for name, text in texts.items()})
+    files.update({f"{SOURCES_FOLDER}/{name}": text.encode("utf-8") for name, text in texts.items()})
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -102,7 +105,10 @@ def _check(t: dict) -> list[Problem]:
     for line, row in codes.iterrows():
         leaf = row["code_id"][len(row["parent_id"]) + 1:] if row["parent_id"] else row["code_id"]
         nested = not row["parent_id"] or row["code_id"].startswith(row["parent_id"] + ".")
-        if not (nested and leaf and code_part(leaf) == leaf):
+        if row["code_id"].count(".") >= MAX_CODE_DEPTH:
+            problems.append(Problem("codebook.csv", line, "code_id", f"code is nested more than {MAX_CODE_DEPTH} levels "
+                                    "deep, more than a REFI-QDA codebook from this project may hold", row["code_id"][:80]))
+        elif not (nested and leaf and code_part(leaf) == leaf):
             problems.append(Problem("codebook.csv", line, "code_id", "must be its parent_id, a dot and one lower-case "
                                     "part (letters, digits, single _) to nest in a REFI-QDA codebook", row["code_id"]))
         elif row["parent_id"] and row["parent_id"] not in known_codes:
@@ -119,7 +125,8 @@ def _check(t: dict) -> list[Problem]:
 
 def _project(name: str, t: dict) -> tuple[ET.Element, dict[str, str]]:
     root = ET.Element("Project", {"xmlns": NS, "name": name, "origin": "linkbook"})
-    _codebook(ET.SubElement(root, "CodeBook"), t["codebook"])
+    if len(t["codebook"]):
+        _codebook(ET.SubElement(root, "CodeBook"), t["codebook"])
     variables = ET.SubElement(root, "Variables")
     for var in dict.fromkeys(SOURCE_VARIABLES + CASE_VARIABLES):
         ET.SubElement(variables, "Variable", {"guid": guid("variable", var), "name": var,
@@ -159,6 +166,9 @@ def _project(name: str, t: dict) -> tuple[ET.Element, dict[str, str]]:
         _values(case, {var: people.get(person, held.get(person, {})).get(var, "") for var in CASE_VARIABLES})
         for source_guid in held.get(person, {}).get("_sources", []):
             ET.SubElement(case, "SourceRef", {"targetGUID": source_guid})
+    for empty in (cases, sources):
+        if not len(empty):
+            root.remove(empty)
     return root, texts
 
 

@@ -1,15 +1,20 @@
 """Import a REDCap raw CSV export (records + data dictionary) through a YAML mapping.
 
 The mapping (example: data/mappings/redcap.yml) says which REDCap field fills each contract
-column of participants.csv, questionnaires.csv and (optionally) interviews.csv, and which
-`redcap_event_name` is which wave. Every value of a mapped field is checked against the data
-dictionary (choices, validation type, min and max); fields that are not mapped are listed,
-never dropped silently. `<form>_complete` status columns are ignored.
+column of participants.csv, questionnaires.csv and (optionally) interviews.csv, which
+`redcap_event_name` is which wave and, for repeating instruments or events (columns
+`redcap_repeat_instrument`, `redcap_repeat_instance`), which instance is which wave. Every
+value of a mapped field is checked against the data dictionary (choices, validation type, min
+and max); fields that are not mapped are listed, never dropped silently. `<form>_complete`
+status columns are ignored. The data dictionary may come from the web interface (columns
+"Variable / Field Name", "Form Name", ...) or from the API, as PyCap and REDCapR download it
+(field_name, form_name, ...).
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import datetime as dt
 import io
 import re
@@ -17,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.data.contract import GSE_ITEMS, ONS_ITEMS, TABLE_BY_NAME
-from helpers.importers import ImportFailed, read_utf8
+from helpers.importers import ImportFailed, read_utf8, short_list
 from helpers.importers.mapping import Mapping
 from helpers.importers.tables import contract_value, frame
 from helpers.data.problems import Problem
 
 EVENT = "redcap_event_name"
-DICTIONARY_COLUMNS = {
+REPEAT_INSTRUMENT, REPEAT_INSTANCE = "redcap_repeat_instrument", "redcap_repeat_instance"
+DICTIONARY_COLUMNS = {  # the web interface's headers (lower case)
     "name": "variable / field name",
     "form": "form name",
     "type": "field type",
@@ -31,6 +37,15 @@ DICTIONARY_COLUMNS = {
     "validation": "text validation type or show slider number",
     "minimum": "text validation min",
     "maximum": "text validation max",
+}
+API_DICTIONARY_COLUMNS = {  # the API's metadata export (PyCap export_metadata, REDCapR redcap_metadata_read)
+    "name": "field_name",
+    "form": "form_name",
+    "type": "field_type",
+    "choices": "select_choices_or_calculations",
+    "validation": "text_validation_type_or_show_slider_number",
+    "minimum": "text_validation_min",
+    "maximum": "text_validation_max",
 }
 # Sections of the mapping: the table, the columns the mapping must name, the columns it may name.
 SECTIONS = {
@@ -73,21 +88,35 @@ def import_redcap(records, dictionary, mapping) -> tuple[dict, list[str]]:
     header, rows = _read_csv(records)
     plan = _Plan(mapping, fields, header)
     mapping.check()
-    return plan.run(records.name, rows), plan.notes(rows)
+    tables = plan.run(records.name, rows)
+    return tables, plan.notes(rows)
 
 
 def read_dictionary(path: Path) -> dict[str, Field]:
+    """The fields of a data dictionary downloaded from the web interface or exported by the API."""
     header, rows = _read_csv(path)
-    missing = [title for title in DICTIONARY_COLUMNS.values() if title not in header]
-    if missing:
-        raise ImportFailed([Problem(path.name, 1, title, "data dictionary column is missing") for title in missing])
-    fields = {}
-    for _, row in rows:
-        cell = {key: row[title] for key, title in DICTIONARY_COLUMNS.items()}
+    layouts = (DICTIONARY_COLUMNS, API_DICTIONARY_COLUMNS)
+    missing = [[title for title in layout.values() if title not in header] for layout in layouts]
+    columns = next((layout for layout, gaps in zip(layouts, missing) if not gaps), None)
+    if columns is None:
+        gaps = min(missing, key=len)
+        raise ImportFailed([Problem(path.name, 1, title, "data dictionary column is missing (a data dictionary "
+                                    "from Project Setup or from the API's metadata export is needed)") for title in gaps])
+    fields, lines = {}, {}
+    problems = []
+    for line, row in rows:
+        cell = {key: row[title] for key, title in columns.items()}
+        name = cell["name"].lower()
+        if name in lines:
+            problems.append(Problem(path.name, line, columns["name"], f"field is listed twice (first on line {lines[name]})",
+                                    cell["name"]))
+            continue
+        lines[name] = line
         kind = cell["type"].lower()
         choices = _FIXED_CHOICES.get(kind) or (_choices(cell["choices"]) if kind in _CHOICE_TYPES else {})
-        fields[cell["name"].lower()] = Field(cell["name"].lower(), cell["form"], kind, choices,
-                                             cell["validation"].lower(), cell["minimum"], cell["maximum"])
+        fields[name] = Field(name, cell["form"], kind, choices, cell["validation"].lower(), cell["minimum"], cell["maximum"])
+    if problems:
+        raise ImportFailed(problems)
     return fields
 
 
@@ -101,19 +130,29 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
     """Header (lower-case) and (line, row) pairs of a CSV file; the header is line 1."""
     text = read_utf8(path, hint=" (export it again as CSV)")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    problems, rows = [], []
+    problems, rows, header = [], [], []
+    start = 1  # the line the record being read starts on
     try:
         header = [h.strip().lower() for h in next(reader, [])]
+        seen: dict[str, int] = {}
+        for number, name in enumerate(header, start=1):
+            if name in seen:
+                problems.append(Problem(path.name, 1, name, f"column appears twice in the header (columns {seen[name]} "
+                                        f"and {number}): export the file again, or remove one copy"))
+            seen.setdefault(name, number)
+        start = reader.line_num + 1
         for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                problems.append(Problem(path.name, reader.line_num, None,
-                                        f"row has {len(cells)} fields but the header has {len(header)}"))
-                continue
-            rows.append((reader.line_num, dict(zip(header, (c.strip() for c in cells)))))
+            if any(c.strip() for c in cells) and len(cells) != len(header):
+                problems.append(Problem(path.name, start, None, f"row has {len(cells)} fields but the header has {len(header)}"))
+            elif any(c.strip() for c in cells):
+                rows.append((start, dict(zip(header, (c.strip() for c in cells)))))
+            start = reader.line_num + 1
     except csv.Error as err:
-        problems.append(Problem(path.name, reader.line_num, None, f"file is not valid CSV: {err}"))
+        what = "the header row" if not header else "this row"
+        problems.append(Problem(path.name, start, None, f"{what} is not valid CSV ({err}): a stray quote (\") opens a "
+                                "field that does not close; remove it or export the file again as CSV"))
+        if not header:
+            raise ImportFailed(problems) from None
     if not header:
         problems.append(Problem(path.name, None, None, "file is empty: it needs a header row"))
     if problems:
@@ -127,9 +166,14 @@ class _Plan:
     def __init__(self, mapping: Mapping, fields: dict[str, Field], header: list[str]):
         self.mapping, self.fields, self.header = mapping, fields, header
         self.longitudinal = EVENT in header
-        mapping.only((), ("participant_id", "events", *SECTIONS))
+        self.repeating = REPEAT_INSTANCE in header
+        mapping.only((), ("participant_id", "events", "instances", *SECTIONS))
         self.participant_id = self._source(("participant_id",), required=True)
-        self.waves = self._events() if self.longitudinal else {}
+        self.waves = self._waves("events") if self.longitudinal else {}
+        self.instances = self._waves("instances") if mapping.get("instances") is not None else {}
+        if mapping.get("instances") is not None and not self.repeating:
+            mapping.problem(("instances",), f"the export has no {REPEAT_INSTANCE} column (no repeating instruments or "
+                            "events): remove instances from the mapping")
         self.sections = {}
         for name, (required, optional) in SECTIONS.items():
             section = mapping.section(name)
@@ -140,22 +184,27 @@ class _Plan:
                     mapping.problem((name, key), f"is not a column of {name}.csv that this importer fills")
             sources = {c: self._source((name, c), required=c in required) for c in required + optional}
             self.sections[name] = {c: s for c, s in sources.items() if s is not None}
-            if not self.longitudinal and name != "participants" and "wave" not in self.sections[name]:
-                mapping.problem((name, "wave"), "required mapping key is missing (the export has no redcap_event_name "
-                                "column, so the wave must come from a field or a value)")
+            if not self.longitudinal and not self.instances and name != "participants" \
+                    and "wave" not in self.sections[name]:
+                why = (f"the export has repeating instruments ({REPEAT_INSTRUMENT}, {REPEAT_INSTANCE}) but no "
+                       f"{EVENT} column: map instance numbers to waves with instances: {{1: 1, 2: 2}}, or give "
+                       "the wave from a field or a value") if self.repeating else (
+                       f"the export has no {EVENT} column, so the wave must come from a field or a value")
+                mapping.problem((name, "wave"), f"required mapping key is missing ({why})")
         if not self.sections:
             mapping.problem((), "the mapping needs at least one of participants, questionnaires, interviews")
 
-    def _events(self) -> dict[str, str]:
-        events = self.mapping.section("events")
-        if events is None:
-            self.mapping.require("events")
+    def _waves(self, key: str) -> dict[str, str]:
+        """`events` (event name -> wave) or `instances` (repeat instance number -> wave) from the mapping."""
+        given = self.mapping.section(key)
+        if given is None:
+            self.mapping.require(key)
             return {}
         waves = {}
-        for event, wave in events.items():
+        for item, wave in given.items():
             if str(wave) not in ("1", "2"):
-                self.mapping.problem(("events", event), "wave must be 1 or 2", wave)
-            waves[str(event)] = str(wave)
+                self.mapping.problem((key, item), "wave must be 1 or 2", wave)
+            waves[str(item)] = str(wave)
         return waves
 
     def _source(self, keys: tuple, required: bool) -> FieldSource | None:
@@ -182,7 +231,9 @@ class _Plan:
         rule = None
         if field is None:
             if source.field not in self.header:  # columns REDCap adds, e.g. redcap_data_access_group, are allowed
-                rule = "REDCap field is not in the data dictionary"
+                close = difflib.get_close_matches(source.field, [*self.fields, *self.header], n=3, cutoff=0.6)
+                rule = "REDCap field is not in the data dictionary" + (
+                    " (did you mean " + " or ".join(dict.fromkeys(close)) + "?)" if close else "")
         elif field.type == "descriptive":
             rule = "REDCap field is a descriptive field and holds no data"
         elif field.type == "checkbox":
@@ -242,18 +293,33 @@ class _Plan:
     def _wave_row(self, name, cell, pid, row, found, problems) -> None:
         section = self.sections[name]
         table = TABLE_BY_NAME[name]
-        wave = cell.value(section["wave"], table.column("wave")) if "wave" in section else self.waves.get(row.get(EVENT))
-        if not wave:
-            return  # an event that is not mapped to a wave
+        instance = row.get(REPEAT_INSTANCE, "")
         values = {c: cell.value(s, table.column(c)) for c, s in section.items() if c != "wave"}
         if not any(values[c] for c, s in section.items() if s.field and c != "wave"):
-            return  # no answers at this event
+            return  # no answers in this row
+        if "wave" in section:
+            wave = cell.value(section["wave"], table.column("wave"))
+        elif instance and self.instances:
+            wave = self.instances.get(instance)
+        elif self.longitudinal:
+            wave = self.waves.get(row.get(EVENT))
+        else:
+            problems.append(Problem(cell.file, cell.line, REPEAT_INSTANCE, f"this row has {name} answers but is not an "
+                                    "instance of a repeating instrument, so instances gives it no wave: give "
+                                    f"{name} a wave in the mapping"))
+            return
+        if not wave:
+            return  # an event or instance that is not mapped to a wave
         values.update(participant_id=pid, wave=wave)
         if name == "interviews" and not values.get("interview_id"):
             values["interview_id"] = f"{pid}-W{wave}"
         if (pid, wave) in found:
-            problems.append(Problem(cell.file, cell.line, EVENT, f"{pid} has a second {name} row for wave {wave} "
-                                    "(repeating instruments are not supported)", row.get(EVENT)))
+            where = [f"{c} {row[c]!r}" for c in (EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE) if row.get(c)]
+            hint = (f"map instance numbers to waves with instances: in the mapping" if instance and not self.instances
+                    else "each participant has one row per wave")
+            problems.append(Problem(cell.file, cell.line, REPEAT_INSTANCE if instance else EVENT,
+                                    f"{pid} has a second {name} row for wave {wave} ({', '.join(where) or 'no event'}): "
+                                    f"{hint}", instance or row.get(EVENT)))
         found[(pid, wave)] = values
 
     def _check_values(self, file, rows, problems) -> None:
@@ -266,29 +332,49 @@ class _Plan:
             for line, row in rows:
                 for column in columns:
                     value = row.get(column, "")
-                    rule = value and _dictionary_rule(field, value, checkbox=field.type == "checkbox")
+                    rule = value and dictionary_rule(field, value, checkbox=field.type == "checkbox")
                     if rule:
                         problems.append(Problem(file, line, column, rule, value))
 
     def notes(self, rows) -> list[str]:
         used = self.used_fields()
         status = [c for c in self.header if c.endswith("_complete")]
-        unmapped = [f"{f.name} ({f.form})" for f in self.fields.values()
+        unmapped = [f for f in self.fields.values()
                     if f.name not in used and f.type != "descriptive"
                     and (f.name in self.header or self.checkbox_columns(f))]
         known = {c for f in self.fields.values() for c in [f.name, *self.checkbox_columns(f).values()]}
         unknown = [c for c in self.header if c not in known | used and c not in status and not c.startswith("redcap_")]
         notes = []
         if unmapped:
-            notes.append("Fields not in the mapping, not imported: " + ", ".join(unmapped))
+            notes.append("Fields not in the mapping, not imported: " + _by_form(unmapped))
         if unknown:
-            notes.append("Columns not in the data dictionary, not imported: " + ", ".join(unknown))
+            notes.append("Columns not in the data dictionary, not imported: " + short_list(unknown, 10))
         if status:
-            notes.append("Form status columns ignored: " + ", ".join(status))
+            notes.append("Form status columns ignored: " + short_list(status, 10))
         other = sorted({row.get(EVENT, "") for _, row in rows} - set(self.waves)) if self.longitudinal else []
         if other:
-            notes.append("Events not mapped to a wave (used for participant attributes only): " + ", ".join(other))
+            notes.append("Events not mapped to a wave (used for participant attributes only): " + short_list(other, 10))
+        if self.instances:
+            left = sorted({row.get(REPEAT_INSTANCE, "") for _, row in rows} - set(self.instances) - {""}, key=_instance_order)
+            if left:
+                notes.append("Repeat instances not mapped to a wave, not imported: " + short_list(left, 10))
         return notes
+
+
+def _by_form(fields: list[Field], limit: int = 10) -> str:
+    """'a (form1), b (form1)' for a few fields; for many, how many in each form and the first few names."""
+    if len(fields) <= limit:
+        return ", ".join(f"{f.name} ({f.form})" for f in fields)
+    forms: dict[str, int] = {}
+    for f in fields:
+        forms[f.form] = forms.get(f.form, 0) + 1
+    counts = short_list((f"{form} {n}" for form, n in forms.items()), 8)
+    return (f"{len(fields)} fields in {len(forms)} form{'s' if len(forms) > 1 else ''} ({counts}), among them "
+            f"{short_list([f.name for f in fields], 6)} (the data dictionary lists them all)")
+
+
+def _instance_order(text: str):
+    return (0, int(text)) if text.isdigit() else (1, text)
 
 
 class _Cells:
@@ -334,7 +420,7 @@ class _Cells:
         self.problems.append(Problem(self.file, self.line, column, rule, value))
 
 
-def _dictionary_rule(field: Field, value: str, checkbox: bool = False) -> str | None:
+def dictionary_rule(field: Field, value: str, checkbox: bool = False) -> str | None:
     """Why `value` breaks the data dictionary's rule for `field`, or None."""
     if checkbox:
         return None if value in ("0", "1") else "a checkbox column holds 0 or 1"
@@ -344,7 +430,7 @@ def _dictionary_rule(field: Field, value: str, checkbox: bool = False) -> str | 
         hint = "; this looks like a label export: export the raw data (codes)" if value in field.choices.values() else ""
         return f"not one of the choices in the data dictionary ({', '.join(field.choices)}){hint}"
     kind = field.validation if field.type == "text" else {"slider": "integer", "calc": "number"}.get(field.type, "")
-    parse, words = next(((p, w) for prefix, (p, w) in _PARSERS.items() if kind.startswith(prefix)), (None, ""))
+    parse, words = redcap_validation(kind)
     if parse is None:
         return None
     parsed = parse(value)
@@ -361,22 +447,58 @@ def _dictionary_rule(field: Field, value: str, checkbox: bool = False) -> str | 
 
 def _parser(pattern: str, convert):
     def parse(text: str):
-        text = text.strip().replace(",", ".") if convert is float else text.strip()
-        if not re.fullmatch(pattern, text):
+        text = text.strip()
+        match = re.fullmatch(pattern, text)
+        if not match:
             return None
         try:
-            return convert(text)
+            return convert(match)
         except ValueError:
             return None
     return parse
 
 
-# Validation types by prefix (raw exports write dates as YYYY-MM-DD whatever the entry format).
-_PARSERS = {
-    "integer": (_parser(r"[+-]?\d+", int), "a whole number"),
-    "number": (_parser(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", float), "a number"),
-    "date_": (_parser(r"\d{4}-\d{2}-\d{2}", dt.date.fromisoformat), "a date written YYYY-MM-DD"),
-    "datetime": (_parser(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?", dt.datetime.fromisoformat),
-                 "a date and time written YYYY-MM-DD HH:MM"),
-    "time": (_parser(r"\d{2}:\d{2}", dt.time.fromisoformat), "a time written HH:MM"),
+def _clock(hours: bool, minutes: bool, seconds: bool):
+    """Seconds since midnight of HH:MM, HH:MM:SS or MM:SS, checking each part's range."""
+    def convert(match):
+        parts = [int(p) for p in match.groups() if p is not None]
+        h = parts.pop(0) if hours else 0
+        m = parts.pop(0) if minutes else 0
+        s = parts.pop(0) if seconds and parts else 0
+        if h > 23 or m > 59 or s > 59:
+            raise ValueError
+        return h * 3600 + m * 60 + s
+    return convert
+
+
+def _number(match) -> float:
+    return float(match.group(0).replace(",", "."))
+
+
+_DATE = r"(\d{4}-\d{2}-\d{2})"
+_DATE_TIME = _DATE + r" (\d{2}):(\d{2})(?::(\d{2}))?"
+# A raw export writes dates and date-times as YYYY-MM-DD[ HH:MM[:SS]] whatever the entry order
+# (ymd, mdy, dmy); comma-decimal numbers keep their comma. Types not listed (email, phone,
+# zipcode, postal codes, alpha_only, mrn, ...) were checked by REDCap on entry and are taken as text.
+_VALIDATIONS = {
+    "integer": (_parser(r"[+-]?\d+", lambda m: int(m.group(0))), "a whole number"),
+    "number": (_parser(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?", _number), "a number"),
+    "date": (_parser(_DATE, lambda m: dt.date.fromisoformat(m.group(1))), "a date written YYYY-MM-DD"),
+    "datetime": (_parser(_DATE_TIME, lambda m: dt.datetime.fromisoformat(
+        f"{m.group(1)} {m.group(2)}:{m.group(3)}:{m.group(4) or '00'}")), "a date and time written YYYY-MM-DD HH:MM[:SS]"),
+    "time": (_parser(r"(\d{2}):(\d{2})", _clock(True, True, False)), "a time written HH:MM"),
+    "time_hh_mm_ss": (_parser(r"(\d{2}):(\d{2}):(\d{2})", _clock(True, True, True)), "a time written HH:MM:SS"),
+    "time_mm_ss": (_parser(r"(\d{2}):(\d{2})", _clock(False, True, True)), "minutes and seconds written MM:SS"),
 }
+_LEGACY = {"int": "integer", "float": "number"}
+
+
+def redcap_validation(kind: str):
+    """The parser (None: any text) and a description of the values of a REDCap validation type."""
+    kind = _LEGACY.get(kind, kind)
+    if kind in _VALIDATIONS:
+        return _VALIDATIONS[kind]
+    for prefix in ("datetime", "date", "number"):  # date_dmy, datetime_seconds_mdy, number_2dp_comma_decimal, ...
+        if kind.startswith(prefix + "_"):
+            return _VALIDATIONS[prefix]
+    return None, ""

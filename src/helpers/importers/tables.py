@@ -36,8 +36,11 @@ def frame(table_name: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([[row.get(c, "") for c in columns] for row in rows], columns=columns, dtype=object)
 
 
-def write_tables(out: Path, frames: dict[str, pd.DataFrame], merge: bool = False) -> list[str]:
-    """Write every table; returns one line per file written. Merge conflicts stop before any write."""
+def write_tables(out: Path, frames: dict[str, pd.DataFrame], merge: bool = False, dry_run: bool = False) -> list[str]:
+    """Write every table; returns one line per file written. Merge conflicts stop before any write.
+
+    With `dry_run` nothing is written (not even the directory): the lines say what would be.
+    """
     out = Path(out)
     if merge:
         merged, problems = {}, []
@@ -47,6 +50,8 @@ def write_tables(out: Path, frames: dict[str, pd.DataFrame], merge: bool = False
         if problems:
             raise ImportFailed(problems)
         frames = merged
+    if dry_run:
+        return [f"{out / TABLE_BY_NAME[name].file} ({len(table)} rows)" for name, table in frames.items()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 import pytest
+from lxml import etree
 
 from helpers.data.dataset import validate_dataset
 from helpers.importers import refi
@@ -23,6 +24,7 @@ from helpers.cli.import_export import register
 from support import EMBEDDED, ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "qdpx"
+SCHEMA = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "fixtures" / "refi-qda" / "Project-mrt2019.xsd")))
 MAPPINGS = ROOT / "data" / "mappings"
 CODED = ("codebook.csv", "segments.csv", "codings.csv")
 NS = {"q": "urn:QDA-XML:project:1.0"}
@@ -53,6 +55,14 @@ def qdpx(tmp_path, qde: str | bytes, files: dict | None = None, name="project.qd
         for member, content in (files or {}).items():
             archive.writestr(member, content)
     return out
+
+
+def schema_problems(project) -> list[str]:
+    """What the official REFI-QDA schema says is wrong with the project file of a .qdpx (none: valid)."""
+    with zipfile.ZipFile(project) as archive:
+        document = etree.fromstring(archive.read("project.qde"))
+    SCHEMA.validate(document)
+    return [f"line {e.line}: {e.message}" for e in SCHEMA.error_log]
 
 
 def import_qdpx(project, out, mapping=None, *extra) -> int:
@@ -110,6 +120,7 @@ def test_imported_tables_survive_export_and_import_byte_for_byte(tmp_path):
     project = pack(FIXTURES / "nvivo_style", tmp_path / "nvivo.qdpx")
     assert import_qdpx(project, tmp_path / "first", MAPPINGS / "qdpx-nvivo-example.yml") == 0
     assert linkbook("export", "qdpx", "--data", tmp_path / "first", "--out", tmp_path / "again.qdpx") == 0
+    assert schema_problems(tmp_path / "again.qdpx") == []
     assert import_qdpx(tmp_path / "again.qdpx", tmp_path / "second") == 0
     for name in CODED:
         assert (tmp_path / "second" / name).read_bytes() == (tmp_path / "first" / name).read_bytes(), name
@@ -117,6 +128,7 @@ def test_imported_tables_survive_export_and_import_byte_for_byte(tmp_path):
 
 def test_exported_project_is_refi_qda_with_one_source_per_interview(tmp_path):
     assert linkbook("export", "qdpx", "--data", EMBEDDED, "--out", tmp_path / "a.qdpx") == 0
+    assert schema_problems(tmp_path / "a.qdpx") == []
     segments = pd.read_csv(EMBEDDED / "segments.csv", dtype=str, keep_default_na=False).set_index("segment_id")
     with zipfile.ZipFile(tmp_path / "a.qdpx") as archive:
         root = ET.fromstring(archive.read("project.qde"))
@@ -126,7 +138,7 @@ def test_exported_project_is_refi_qda_with_one_source_per_interview(tmp_path):
         interviews = segments.loc[segments["interview_id"] != "", "interview_id"].unique()
         assert set(interviews) <= {s.get("name") for s in sources}
         for source in sources[:40]:
-            text = archive.read("Sources/" + source.get("plainTextPath").removeprefix("internal://")).decode("utf-8")
+            text = archive.read("sources/" + source.get("plainTextPath").removeprefix("internal://")).decode("utf-8")
             for selection in source.findall("q:PlainTextSelection", NS):
                 start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
                 assert text[start:end] == segments.at[selection.get("name"), "text"]
@@ -373,11 +385,11 @@ def test_a_missing_file_exits_2(tmp_path, capsys):
     assert "absent.qdpx: file does not exist" in capsys.readouterr().out
 
 
-def test_an_archive_without_project_qde_exits_2(tmp_path, capsys):
+def test_an_archive_without_a_project_file_exits_2(tmp_path, capsys):
     with zipfile.ZipFile(tmp_path / "p.qdpx", "w") as archive:
         archive.writestr("Sources/a.txt", "text")
     assert import_qdpx(tmp_path / "p.qdpx", tmp_path / "out") == 2
-    assert "p.qdpx: archive has no project.qde: is this a REFI-QDA project export?" in capsys.readouterr().out
+    assert "p.qdpx: archive has no project file (project.qde or another .qde file)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("limit,value,message", [
@@ -415,7 +427,8 @@ def test_a_selection_held_by_two_participants_is_ambiguous(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("mapping,message", [
-    ("line_endings: windows\n", "line_endings: must be one of as_stored, lf, crlf (found 'windows')"),
+    ("line_endings: windows\n", "line_endings: must be one of auto, as_stored, lf, crlf (found 'windows')"),
+    ("offsets: bytes\n", "offsets: must be one of auto, code_points, utf16 (found 'bytes')"),
     ("codebook: {default_kind: cause}\n", "codebook.default_kind: must be one of concept, context, mechanism, outcome"),
     ("codebook: {kinds: {holding: cause}}\n", "codebook.kinds.holding: must be one of concept"),
     ("segment: {}\n", "segment: unknown mapping key"),

@@ -133,7 +133,8 @@ def test_values_that_break_the_dictionary_are_problems_naming_file_row_field_rul
     (lambda m: m.pop("participant_id"), "participant_id: required mapping key is missing"),
     (lambda m: m.pop("events"), "events: required mapping key is missing"),
     (lambda m: m["questionnaires"].update(ons_happy="ons_joy"),
-     "questionnaires.ons_happy: REDCap field is not in the data dictionary (found 'ons_joy')"),
+     "questionnaires.ons_happy: REDCap field is not in the data dictionary (did you mean ons_worth or ons_happy?) "
+     "(found 'ons_joy')"),
     (lambda m: m["participants"].update(gender={"field": "sex"}),
      "participants.gender: REDCap field is not in the data dictionary (found 'sex')"),
     (lambda m: m["questionnaires"].update(ons_happy="wb_intro"),
@@ -267,3 +268,138 @@ def test_without_merge_the_tables_are_replaced(tmp_path):
     shutil.copy(RECORDS, tmp_path / "participants.csv")  # anything: it is overwritten
     assert import_redcap(tmp_path) == 0
     assert len(rows(tmp_path / "participants.csv")) == 3
+
+
+# --- exports as the API writes them, repeating instruments, every validation type ---------------
+
+def test_an_api_data_dictionary_gives_the_same_tables(tmp_path, capsys):
+    """field_name, form_name, ... as PyCap and REDCapR download the metadata (no BOM, LF line ends)."""
+    assert import_redcap(tmp_path / "web") == 0
+    assert import_redcap(tmp_path / "api", RECORDS, FIXTURES / "dictionary_api.csv") == 0
+    for name in ("participants.csv", "questionnaires.csv", "interviews.csv"):
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "web" / name).read_bytes(), name
+    assert "Fields not in the mapping, not imported: consent_given (enrolment)" in capsys.readouterr().out
+
+
+def test_a_dictionary_with_neither_layout_names_the_missing_columns(tmp_path, capsys):
+    (tmp_path / "dictionary.csv").write_text("field_name,form_name,field_type\nrecord_id,enrolment,text\n", encoding="utf-8")
+    assert import_redcap(tmp_path / "out", RECORDS, tmp_path / "dictionary.csv") == 2
+    out = capsys.readouterr().out
+    assert "dictionary.csv, line 1, column select_choices_or_calculations: data dictionary column is missing" in out
+    assert "column text_validation_max: data dictionary column is missing" in out
+
+
+REPEATING = FIXTURES / "records_repeating.csv"
+REPEATING_MAPPING = ROOT / "data" / "mappings" / "redcap-repeating-example.yml"
+
+
+def test_repeating_instruments_give_one_row_per_instance_as_waves(tmp_path):
+    """The longitudinal fixture's data, exported from a project with repeating wellbeing and interview forms."""
+    assert import_redcap(tmp_path, REPEATING, DICTIONARY, REPEATING_MAPPING) == 0
+    assert [(r["participant_id"], r["wave"], r["completed_date"], r["ons_happy"], r["gse_03"])
+            for r in rows(tmp_path / "questionnaires.csv")] == [
+        ("S1-PT01", "1", "2021-11-09", "6", "2"), ("S1-PT02", "1", "2021-11-10", "5", ""),
+        ("S1-PT02", "2", "2022-09-12", "7", "3"), ("S2-PT01", "1", "2022-01-10", "3", "2"),
+        ("S2-PT01", "2", "2022-11-16", "4", "2")]
+    assert [(r["interview_id"], r["mode"], r["duration_min"]) for r in rows(tmp_path / "interviews.csv")] == [
+        ("S1-PT01-W1", "in_person", "75"), ("S1-PT02-W1", "telephone", "52"), ("S1-PT02-W2", "video", ""),
+        ("S2-PT01-W1", "telephone", "43"), ("S2-PT01-W2", "telephone", "39")]
+    assert [(r["participant_id"], r["age_band"], r["referral_date"]) for r in rows(tmp_path / "participants.csv")] == [
+        ("S1-PT01", "30-44", "2021-09-13"), ("S1-PT02", "45-59", "2021-10-11"), ("S2-PT01", "75+", "2021-07-23")]
+
+
+def test_repeat_instances_not_mapped_to_a_wave_are_noted(tmp_path, capsys):
+    text = REPEATING.read_text(encoding="utf-8-sig")
+    third = [line for line in text.splitlines() if line.startswith("S2-PT01,wellbeing,2,")][0].replace(",2,", ",3,", 1)
+    (tmp_path / "records.csv").write_text(text + third + "\n", encoding="utf-8")
+    assert import_redcap(tmp_path / "out", tmp_path / "records.csv", DICTIONARY, REPEATING_MAPPING) == 0
+    assert "Repeat instances not mapped to a wave, not imported: 3" in capsys.readouterr().out
+    assert len(rows(tmp_path / "out" / "questionnaires.csv")) == 5
+
+
+def test_repeating_instruments_without_instances_name_the_right_columns(tmp_path, capsys):
+    mapping = mapping_with(tmp_path, lambda m: m.pop("events"))
+    assert import_redcap(tmp_path / "out", REPEATING, DICTIONARY, mapping) == 2
+    out = capsys.readouterr().out
+    assert ("questionnaires.wave: required mapping key is missing (the export has repeating instruments "
+            "(redcap_repeat_instrument, redcap_repeat_instance) but no redcap_event_name column: map instance "
+            "numbers to waves with instances: {1: 1, 2: 2}") in out
+
+
+def test_two_instances_in_one_wave_are_a_problem_naming_the_instance(tmp_path, capsys):
+    mapping = tmp_path / "m.yml"
+    mapping.write_text(REPEATING_MAPPING.read_text(encoding="utf-8").replace("  2: 2\n", "  2: 1\n"), encoding="utf-8")
+    assert import_redcap(tmp_path / "out", REPEATING, DICTIONARY, mapping) == 2
+    assert ("records_repeating.csv, line 7, column redcap_repeat_instance: S1-PT02 has a second questionnaires row for "
+            "wave 1 (redcap_repeat_instrument 'wellbeing', redcap_repeat_instance '2')") in capsys.readouterr().out
+
+
+VALIDATION = (FIXTURES / "records_validation.csv", FIXTURES / "dictionary_validation.csv")
+
+
+def test_every_validation_type_accepts_the_values_a_raw_export_writes():
+    from helpers.importers.redcap import dictionary_rule, read_dictionary
+
+    fields = read_dictionary(VALIDATION[1])
+    records = pd.read_csv(VALIDATION[0], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    kinds = {f.validation for f in fields.values()}
+    assert kinds >= {"time", "time_hh_mm_ss", "time_mm_ss", "date_ymd", "date_mdy", "date_dmy", "datetime_ymd",
+                     "datetime_mdy", "datetime_dmy", "datetime_seconds_ymd", "datetime_seconds_mdy",
+                     "datetime_seconds_dmy", "number", "number_comma_decimal", "integer", "email", "phone", "zipcode"}
+    found = [(name, value, dictionary_rule(fields[name], value)) for row in records.to_dict("records")
+             for name, value in row.items() if name in fields]
+    assert [f for f in found if f[2]] == []
+    assert len(found) == 2 * len(fields)
+
+
+@pytest.mark.parametrize("field,value,rule", [
+    ("t_time", "9:30", "must be a time written HH:MM"),
+    ("t_time", "07:59", "below the data dictionary minimum 08:00"),
+    ("t_hms", "09:30", "must be a time written HH:MM:SS"),
+    ("t_hms", "24:00:00", "must be a time written HH:MM:SS"),
+    ("t_hms", "18:00:01", "above the data dictionary maximum 18:00:00"),
+    ("t_ms", "60:00", "must be minutes and seconds written MM:SS"),
+    ("d_dmy", "09-11-2021", "must be a date written YYYY-MM-DD (data dictionary validation date_dmy)"),
+    ("d_dmy", "2019-10-31", "below the data dictionary minimum 2019-11-01"),
+    ("dts_dmy", "2021-11-09 14:05:61", "must be a date and time written YYYY-MM-DD HH:MM[:SS]"),
+    ("n_comma", "3,5,1", "must be a number"),
+    ("n_comma", "10,5", "above the data dictionary maximum 10"),
+    ("i_int", "3.0", "must be a whole number"),
+])
+def test_values_a_validation_type_does_not_allow_are_refused(field, value, rule):
+    from helpers.importers.redcap import dictionary_rule, read_dictionary
+
+    assert dictionary_rule(read_dictionary(VALIDATION[1])[field], value).startswith(rule)
+
+
+def test_mapped_fields_of_every_date_and_time_type_import(tmp_path, capsys):
+    mapping = tmp_path / "m.yml"
+    mapping.write_text("participant_id: record_id\n"
+                       "participants: {site_id: {value: S1}, group: {value: patient}, role: {value: patient},"
+                       " referral_date: d_dmy}\n"
+                       "interviews: {date: dts_dmy, mode: {value: telephone}, duration_min: i_minutes, wave: {value: 1}}\n",
+                       encoding="utf-8")
+    assert import_redcap(tmp_path / "out", *VALIDATION, mapping) == 0
+    assert [r["referral_date"] for r in rows(tmp_path / "out" / "participants.csv")] == ["2021-11-09", "2019-11-01"]
+    assert [(r["date"], r["duration_min"]) for r in rows(tmp_path / "out" / "interviews.csv")] == [
+        ("2021-11-09", "45"), ("2022-11-16", "300")]
+    # 19 unmapped fields: summarised by form, not listed one by one
+    note = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Fields not in the mapping"))
+    assert note.startswith("Fields not in the mapping, not imported: 19 fields in 1 form (checks 19), among them "
+                           "t_time, t_hms, t_ms, d_ymd, d_mdy, dt_ymd and 13 more")
+    assert len(note) < 250
+
+
+def test_dry_run_writes_nothing(tmp_path, capsys):
+    assert import_redcap(tmp_path / "out", RECORDS, DICTIONARY, MAPPING, "--dry-run") == 0
+    assert not (tmp_path / "out").exists()
+    out = capsys.readouterr().out
+    assert f"Would write {tmp_path / 'out' / 'questionnaires.csv'} (5 rows)" in out and "Dry run: nothing was written." in out
+
+
+def test_a_field_name_with_a_typo_gets_the_close_matches(tmp_path, capsys):
+    mapping = mapping_with(tmp_path, lambda m: m["questionnaires"].update(ons_worthwhile="ons_wroth", gse_02="gse2"))
+    assert import_redcap(tmp_path / "out", RECORDS, DICTIONARY, mapping) == 2
+    out = capsys.readouterr().out
+    assert "questionnaires.ons_worthwhile: REDCap field is not in the data dictionary (did you mean ons_worth?)" in out
+    assert "questionnaires.gse_02: REDCap field is not in the data dictionary (did you mean gse_2" in out
