@@ -27,6 +27,6 @@ EMBEDDEDNESS_SPLIT_POLARISATION = 0.5  # a "fitting in" site whose segment score
 #                                        (variance, 0 = one level .. 1 = half bolted on, half belonging) is split
 AGREEMENT_BOOTSTRAP_SAMPLES = 2000  # resamples of segments for the inter-coder agreement intervals
 AGREEMENT_SEED = 20211102
-COMMUNITY_RUNS = 200  # Louvain runs (seeds COMMUNITY_SEED, COMMUNITY_SEED + 1, ...) behind the consensus
+COMMUNITY_RUNS = 100  # Louvain runs (seeds COMMUNITY_SEED, COMMUNITY_SEED + 1, ...) behind the consensus
 BROKERAGE_PERMUTATIONS = 1000  # label permutations for the brokerage null
 BROKERAGE_SEED = 20211103
