@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.data.dataset import Dataset
-from helpers.analysis.embeddedness import embeddedness
+from helpers.analysis.embeddedness import embeddedness, position_draws, position_probabilities
 from helpers.analysis.rules import BROKERAGE_PERMUTATIONS, BROKERAGE_SEED, COMMUNITY_RUNS, COMMUNITY_SEED
 
 SEED = COMMUNITY_SEED
@@ -338,7 +338,8 @@ def link_worker_summary(graph: nx.Graph, metrics: pd.DataFrame, roles: pd.DataFr
         brokered = int(roles.at[m.node_id, "practice_voluntary"])
         rows.append({
             "site_id": m.site_id, "node_id": m.node_id, "degree": m.degree, "weighted_degree": m.weighted_degree,
-            "betweenness": m.betweenness, "betweenness_rank": m.rank, "brokerage_total": int(roles.at[m.node_id, "total"]),
+            "betweenness": m.betweenness, "betweenness_rank": m.rank, "constraint": m.constraint,
+            "effective_size": m.effective_size, "brokerage_total": int(roles.at[m.node_id, "total"]),
             "practice_voluntary": brokered, "pv_pairs": pv_pairs,
             "practice_ties": inside, "outside_ties": len(sides) - inside,
             "practice_share": inside / len(sides) if sides else float("nan"),
@@ -424,7 +425,21 @@ def network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
 
 
 def compare_link_workers(dataset: Dataset, graphs: list[nx.Graph]) -> pd.DataFrame:
-    """Every site's link workers (link_worker_summary rows) with the site's employer and embeddedness."""
-    rows = pd.concat([link_worker_summary(g, node_metrics(g), brokerage(g)) for g in graphs], ignore_index=True)
-    context = dataset.sites[["site_id", "employer"]].merge(embeddedness(dataset)[["site_id", "score", "position"]])
+    """Every site's link workers (link_worker_summary rows) with brokerage z-scores against the
+    label-permutation null (liaison_z, itinerant_z), the site's employer, its embeddedness score and
+    position, and `position_share`: the share of the participant-bootstrap draws of the score that fall
+    in that position (how firmly the site sits there)."""
+    parts = []
+    for g in graphs:
+        summary = link_worker_summary(g, node_metrics(g), brokerage(g))
+        null = brokerage_null(g).set_index(["node_id", "role"])["z"]
+        for role in ("liaison", "itinerant"):
+            summary[f"{role}_z"] = [null.get((n, role), np.nan) for n in summary["node_id"]]
+        parts.append(summary)
+    rows = pd.concat(parts, ignore_index=True)
+    emb = embeddedness(dataset)[["site_id", "score", "position"]]
+    shares = position_probabilities(position_draws(dataset))
+    emb["position_share"] = [shares.at[s, p] if p in shares.columns else np.nan
+                             for s, p in zip(emb["site_id"], emb["position"])]
+    context = dataset.sites[["site_id", "employer"]].merge(emb)
     return rows.merge(context, on="site_id", how="left")

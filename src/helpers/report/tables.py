@@ -7,6 +7,7 @@ import pandas as pd
 
 from helpers.report.disclosure import Policy, protect_statistics, publish
 from helpers.analysis.cmoc import CONTRASTS
+from helpers.analysis.embeddedness import LEVEL_NAMES
 from helpers.analysis.joint_display import MECHANISM_NAMES
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
@@ -174,3 +175,20 @@ def joint_display_table(rows: pd.DataFrame, policy: Policy, site_id: str = "ALL"
             "difference": _num(r.difference) if show_p and show_a else "suppressed",
         })
     return publish(pd.DataFrame(out).set_index(["mechanism", "change in"]), policy)
+
+
+def embeddedness_distribution_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """embeddedness rows for reading: segments and sources, the share at each level, polarisation,
+    score with its participant-bootstrap interval, and the position (marked when the site is split)."""
+    return pd.DataFrame({
+        "site": rows["site_id"].to_numpy(),
+        "segments": rows["n_segments"].to_numpy(),
+        "people or documents": rows["n_people"].to_numpy(),
+        **{LEVEL_NAMES[level]: rows[f"share_{level}"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}").to_numpy()
+           for level in ("bolted_on", "fitting_in", "belonging")},
+        "polarisation": rows["polarisation"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}").to_numpy(),
+        "score (95% CI)": ["" if pd.isna(s) else f"{s:+.2f} ({lo:+.2f} to {hi:+.2f})"
+                           for s, lo, hi in zip(rows["score"], rows["ci95_low"], rows["ci95_high"])],
+        "position": [LEVEL_NAMES[p] + (" (split)" if split else "") for p, split in zip(rows["position"],
+                                                                                        rows["split"])],
+    }).set_index("site")
