@@ -21,11 +21,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.data.dataset import Dataset
-from helpers.analysis.embeddedness import embeddedness
-from helpers.analysis.rules import COMMUNITY_SEED
+from helpers.analysis.embeddedness import embeddedness, position_draws, position_probabilities
+from helpers.analysis.rules import BROKERAGE_PERMUTATIONS, BROKERAGE_SEED, COMMUNITY_RUNS, COMMUNITY_SEED
 
 SEED = COMMUNITY_SEED
-METRIC_COLUMNS = ["site_id", "node_id", "node_type", "degree", "weighted_degree", "betweenness", "community"]
+METRIC_COLUMNS = ["site_id", "node_id", "node_type", "degree", "weighted_degree", "betweenness", "constraint",
+                  "effective_size", "community", "community_stability"]
+DIRECTED_RELATIONS = ("refers_to",)  # a tie of this relation runs from source to target only
+DIRECTED_ROLES = ["coordinator", "itinerant", "gatekeeper", "representative", "liaison"]
 POOLED = "ALL"
 
 # node_type -> (reader's label, side). Sides are the groups for brokerage.
@@ -109,20 +112,75 @@ def communities(graph: nx.Graph, seed: int = SEED) -> dict[str, int]:
     return {node: number for number, group in enumerate(ordered, start=1) for node in group}
 
 
-def node_metrics(graph: nx.Graph, site_id: str | None = None) -> pd.DataFrame:
+def _numbered(groups) -> dict[str, int]:
+    """Groups numbered 1.. by size, then by their smallest node id."""
+    ordered = sorted((sorted(group) for group in groups), key=lambda group: (-len(group), group[0]))
+    return {node: number for number, group in enumerate(ordered, start=1) for node in group}
+
+
+def consensus_communities(graph: nx.Graph, runs: int = COMMUNITY_RUNS, seed: int = SEED) -> dict:
+    """Louvain run with seeds seed .. seed + runs - 1, summarised (Lancichinetti and Fortunato's consensus).
+
+    Returns a dict: `community` (node -> consensus community, numbered as in
+    `communities`), `stability` (node -> mean over runs of the Jaccard overlap
+    of the node's community in the run with its consensus community),
+    `coassignment` (DataFrame: share of runs putting two nodes together),
+    `frequency` (share of runs whose partition is the consensus partition),
+    `n_partitions` (distinct partitions seen) and `runs`. The consensus groups
+    are the connected components of node pairs put together in more than half
+    of the runs.
+    """
+    nodes = sorted(graph.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    together = np.zeros((len(nodes), len(nodes)))
+    partitions = []
+    for run in range(runs):
+        groups = nx.community.louvain_communities(graph, weight="weight", seed=seed + run)
+        labels = _numbered(groups)
+        partitions.append(labels)
+        member = np.array([labels[n] for n in nodes])
+        together += member[:, None] == member[None, :]
+    together /= runs
+    strong = nx.Graph()
+    strong.add_nodes_from(nodes)
+    strong.add_edges_from((nodes[i], nodes[j]) for i, j in zip(*np.nonzero(np.triu(together > 0.5, k=1))))
+    community = _numbered(nx.connected_components(strong))
+    consensus = {frozenset(n for n in nodes if community[n] == c) for c in set(community.values())}
+    seen = [frozenset(frozenset(n for n in nodes if p[n] == c) for c in set(p.values())) for p in partitions]
+    groups_of = {n: next(g for g in consensus if n in g) for n in nodes}
+    stability = {}
+    for n in nodes:
+        overlaps = []
+        for p in partitions:
+            mine = {m for m in nodes if p[m] == p[n]}
+            overlaps.append(len(mine & groups_of[n]) / len(mine | groups_of[n]))
+        stability[n] = float(np.mean(overlaps))
+    return {"community": community, "stability": stability,
+            "coassignment": pd.DataFrame(together, index=nodes, columns=nodes),
+            "frequency": float(np.mean([partition == frozenset(consensus) for partition in seen])),
+            "n_partitions": len(set(seen)), "runs": runs}
+
+
+def node_metrics(graph: nx.Graph, site_id: str | None = None, consensus: dict | None = None) -> pd.DataFrame:
     """network_metrics.csv rows: one per node, in node-type order then by id.
 
     degree counts distinct neighbours; weighted_degree sums tie weights;
     betweenness is normalised (share of shortest paths between other pairs
-    of nodes, distance 1/weight, that pass through the node).
+    of nodes, distance 1/weight, that pass through the node); constraint and
+    effective_size are Burt's, on tie weights (NaN for a node without ties);
+    community and community_stability come from `consensus_communities`
+    (computed here unless given).
     """
     between = nx.betweenness_centrality(graph, weight="distance", normalized=True)
-    community = communities(graph)
+    consensus = consensus or consensus_communities(graph)
+    constraint = nx.constraint(graph, weight="weight")
+    effective = nx.effective_size(graph, weight="weight")
     order = list(NODE_TYPES)
     rows = [{
         "site_id": site_id or graph.graph["site_id"], "node_id": node, "node_type": data["node_type"],
         "degree": graph.degree(node), "weighted_degree": graph.degree(node, weight="weight"),
-        "betweenness": between[node], "community": community[node],
+        "betweenness": between[node], "constraint": constraint[node], "effective_size": effective[node],
+        "community": consensus["community"][node], "community_stability": consensus["stability"][node],
     } for node, data in sorted(graph.nodes(data=True), key=lambda nd: (order.index(nd[1]["node_type"]), nd[0]))]
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
@@ -161,6 +219,105 @@ def brokerage(graph: nx.Graph, group: str = "side") -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("node_id")
 
 
+def _open_pairs(graph: nx.Graph) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each node b, the index arrays (a, c) of the unordered pairs of its neighbours with no tie."""
+    nodes = list(graph.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    pairs = {}
+    for b in nodes:
+        found = [(index[a], index[c]) for a, c in combinations(sorted(graph[b]), 2) if not graph.has_edge(a, c)]
+        pairs[b] = (np.array([p[0] for p in found], dtype=int), np.array([p[1] for p in found], dtype=int))
+    return pairs
+
+
+def _role_counts(pairs, labels: np.ndarray, nodes: list[str]) -> np.ndarray:
+    """Brokered pairs per node (rows, `nodes` order) and role (columns BROKERAGE_ROLES) for integer labels."""
+    out = np.zeros((len(nodes), len(BROKERAGE_ROLES)))
+    for i, b in enumerate(nodes):
+        a, c = pairs[b]
+        if not a.size:
+            continue
+        la, lc, lb = labels[a], labels[c], labels[i]
+        same = la == lc
+        out[i] = [np.sum(same & (la == lb)), np.sum(same & (la != lb)),
+                  np.sum(~same & ((la == lb) | (lc == lb))), np.sum(~same & (la != lb) & (lc != lb))]
+    return out
+
+
+def brokerage_null(graph: nx.Graph, group: str = "side", permutations: int = BROKERAGE_PERMUTATIONS,
+                   seed: int = BROKERAGE_SEED) -> pd.DataFrame:
+    """Brokerage against a label-permutation null (after Gould and Fernandez 1989).
+
+    The group labels are shuffled over the nodes (group sizes and ties kept)
+    `permutations` times with a fixed seed; for every node and role (and the
+    total) the observed count is set beside the null mean and standard
+    deviation, and z = (observed - mean) / sd (NaN when the null does not
+    vary). Rows: node_id x role (BROKERAGE_ROLES then "total").
+    """
+    nodes = list(graph.nodes)
+    codes = {g: i for i, g in enumerate(sorted({graph.nodes[n][group] for n in nodes}))}
+    labels = np.array([codes[graph.nodes[n][group]] for n in nodes])
+    pairs = _open_pairs(graph)
+    observed = _role_counts(pairs, labels, nodes)
+    rng = np.random.default_rng(seed)
+    null = np.stack([_role_counts(pairs, rng.permutation(labels), nodes) for _ in range(permutations)])
+    observed = np.column_stack([observed, observed.sum(axis=1)])
+    null = np.concatenate([null, null.sum(axis=2, keepdims=True)], axis=2)
+    mean, sd = null.mean(axis=0), null.std(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, (observed - mean) / np.where(sd > 0, sd, 1), np.nan)
+    roles = BROKERAGE_ROLES + ["total"]
+    rows = [{"node_id": n, "role": r, "observed": int(observed[i, j]), "null_mean": float(mean[i, j]),
+             "null_sd": float(sd[i, j]), "z": float(z[i, j])}
+            for i, n in enumerate(nodes) for j, r in enumerate(roles)]
+    return pd.DataFrame(rows)
+
+
+def directed_graph(site: Dataset) -> nx.DiGraph:
+    """The site's ties with direction: a refers_to tie runs from source to target only, every other
+    relation both ways. Nodes and the patients node as in `site_graph` (node attributes copied)."""
+    undirected = site_graph(site)
+    (site_id,) = site.sites["site_id"]
+    graph = nx.DiGraph(site_id=site_id)
+    graph.add_nodes_from(undirected.nodes(data=True))
+    patients = set(site.participants.loc[site.participants["group"] == "patient", "participant_id"])
+    alias = lambda n: patients_node(site_id) if n in patients else n
+    for tie in site.connections.itertuples(index=False):
+        a, b = alias(tie.source_id), alias(tie.target_id)
+        if a == b:
+            continue
+        graph.add_edge(a, b)
+        if tie.relation not in DIRECTED_RELATIONS:
+            graph.add_edge(b, a)
+    return graph
+
+
+def directed_brokerage(graph: nx.DiGraph, group: str = "side") -> pd.DataFrame:
+    """Gould-Fernandez roles on directed ties: for every two-path a -> b -> c with a != c and no a -> c tie,
+    b is coordinator (a, b, c one group), itinerant (a and c one group, b another), gatekeeper (b shares
+    c's group, not a's), representative (b shares a's group, not c's) or liaison (three groups).
+    Rows: node_id; columns DIRECTED_ROLES and total."""
+    rows = []
+    for b in graph.nodes:
+        counts = dict.fromkeys(DIRECTED_ROLES, 0)
+        gb = graph.nodes[b][group]
+        for a in graph.predecessors(b):
+            for c in graph.successors(b):
+                if a == c or graph.has_edge(a, c):
+                    continue
+                ga, gc = graph.nodes[a][group], graph.nodes[c][group]
+                if ga == gc:
+                    counts["coordinator" if ga == gb else "itinerant"] += 1
+                elif gb == gc:
+                    counts["gatekeeper"] += 1
+                elif gb == ga:
+                    counts["representative"] += 1
+                else:
+                    counts["liaison"] += 1
+        rows.append({"node_id": b, **counts, "total": sum(counts.values())})
+    return pd.DataFrame(rows).set_index("node_id")
+
+
 def link_worker_summary(graph: nx.Graph, metrics: pd.DataFrame, roles: pd.DataFrame) -> pd.DataFrame:
     """One row per link worker: centrality, practice-voluntary brokerage, ties inside the practice.
 
@@ -181,7 +338,8 @@ def link_worker_summary(graph: nx.Graph, metrics: pd.DataFrame, roles: pd.DataFr
         brokered = int(roles.at[m.node_id, "practice_voluntary"])
         rows.append({
             "site_id": m.site_id, "node_id": m.node_id, "degree": m.degree, "weighted_degree": m.weighted_degree,
-            "betweenness": m.betweenness, "betweenness_rank": m.rank, "brokerage_total": int(roles.at[m.node_id, "total"]),
+            "betweenness": m.betweenness, "betweenness_rank": m.rank, "constraint": m.constraint,
+            "effective_size": m.effective_size, "brokerage_total": int(roles.at[m.node_id, "total"]),
             "practice_voluntary": brokered, "pv_pairs": pv_pairs,
             "practice_ties": inside, "outside_ties": len(sides) - inside,
             "practice_share": inside / len(sides) if sides else float("nan"),
@@ -267,7 +425,21 @@ def network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
 
 
 def compare_link_workers(dataset: Dataset, graphs: list[nx.Graph]) -> pd.DataFrame:
-    """Every site's link workers (link_worker_summary rows) with the site's employer and embeddedness."""
-    rows = pd.concat([link_worker_summary(g, node_metrics(g), brokerage(g)) for g in graphs], ignore_index=True)
-    context = dataset.sites[["site_id", "employer"]].merge(embeddedness(dataset)[["site_id", "score", "position"]])
+    """Every site's link workers (link_worker_summary rows) with brokerage z-scores against the
+    label-permutation null (liaison_z, itinerant_z), the site's employer, its embeddedness score and
+    position, and `position_share`: the share of the participant-bootstrap draws of the score that fall
+    in that position (how firmly the site sits there)."""
+    parts = []
+    for g in graphs:
+        summary = link_worker_summary(g, node_metrics(g), brokerage(g))
+        null = brokerage_null(g).set_index(["node_id", "role"])["z"]
+        for role in ("liaison", "itinerant"):
+            summary[f"{role}_z"] = [null.get((n, role), np.nan) for n in summary["node_id"]]
+        parts.append(summary)
+    rows = pd.concat(parts, ignore_index=True)
+    emb = embeddedness(dataset)[["site_id", "score", "position"]]
+    shares = position_probabilities(position_draws(dataset))
+    emb["position_share"] = [shares.at[s, p] if p in shares.columns else np.nan
+                             for s, p in zip(emb["site_id"], emb["position"])]
+    context = dataset.sites[["site_id", "employer"]].merge(emb)
     return rows.merge(context, on="site_id", how="left")

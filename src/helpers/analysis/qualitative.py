@@ -18,6 +18,9 @@ CONCEPTS = ("holding", "micro_discretion", "anchor_point", "embeddedness")
 CONCEPT_NAMES = {"holding": "Holding", "micro_discretion": "Micro-discretions",
                  "anchor_point": "Anchor point", "embeddedness": "Embeddedness"}
 HOLDING_FUNCTIONS = ("holding.waiting", "holding.preparing", "holding.staff_burden", "holding.witness")
+HOLDING_COSTS = ("holding.overload", "holding.burnout", "holding.support", "holding.unrecognised")
+RECOMMENDATION_CODES = ("context.role_definition", "context.private_space", "context.vcse_funding",
+                        "connections.feedback")
 DISCRETION_DOMAINS = ("micro_discretion.time", "micro_discretion.place", "micro_discretion.referrals",
                       "micro_discretion.training", "micro_discretion.data")
 DISCRETION_LIMITS = ("micro_discretion.boundary", "micro_discretion.strain")
@@ -97,8 +100,20 @@ def by_source(dataset: Dataset) -> pd.DataFrame:
     return table
 
 
+def in_codebook(codebook: pd.DataFrame, codes) -> list[str]:
+    """The `codes` the codebook has, in the given order (a dataset's own codebook may lack some)."""
+    known = set(codebook["code_id"])
+    return [c for c in codes if c in known]
+
+
 def by_who(dataset: Dataset, codes) -> pd.DataFrame:
-    """Segments carrying each code (rows, labelled) by whose voice they are (columns ``WHO``), with a total."""
+    """Segments carrying each code (rows, labelled) by whose voice they are (columns ``WHO``), with a total.
+
+    Codes the codebook lacks are left out; with none left the table has no rows.
+    """
+    codes = in_codebook(dataset.codebook, codes)
+    if not codes:
+        return pd.DataFrame(columns=[*WHO, "all"]).rename_axis("code")
     voices = who(dataset)
     rows = {label: voices[carries(dataset, [code])].value_counts().reindex(list(WHO), fill_value=0)
             for code, label in zip(codes, code_labels(dataset.codebook, codes))}

@@ -13,3 +13,20 @@ EMBEDDEDNESS_THRESHOLDS = (-1 / 3, 1 / 3)  # below: bolted on; above: belonging;
 BOOTSTRAP_SAMPLES = 4000  # resamples for the embeddedness interval
 BOOTSTRAP_SEED = 20211101
 COMMUNITY_SEED = 1  # Louvain community detection
+# Judging a CMOC from its evidence (helpers.analysis.cmoc). Evidence is weighed by the realist
+# judgements of relevance and rigour where cmoc_evidence.csv records them: a cited segment's weight is
+# the product of its two weights; an unjudged segment weighs as "high".
+EVIDENCE_WEIGHTS = {"high": 1.0, "moderate": 0.5, "low": 0.25}
+CMOC_MIN_PEOPLE = 3  # fewer distinct people behind the cited segments: "insufficient evidence"
+CMOC_MIN_SITES = 3  # pooled (ALL) verdicts need evidence from at least this many sites
+CMOC_CONFIRM_SHARE = 0.75  # weighted share of support among supporting + refuting: at least this confirms,
+#                            at most 1 - this refutes, in between is contested
+CMOC_REFINE_SHARE = 0.2  # refining weight at least this share of all cited weight ...
+CMOC_REFINE_MIN_SEGMENTS = 2  # ... and at least this many refining segments: the CMOC is "refined"
+EMBEDDEDNESS_SPLIT_POLARISATION = 0.5  # a "fitting in" site whose segment scores vary at least this much
+#                                        (variance, 0 = one level .. 1 = half bolted on, half belonging) is split
+AGREEMENT_BOOTSTRAP_SAMPLES = 2000  # resamples of segments for the inter-coder agreement intervals
+AGREEMENT_SEED = 20211102
+COMMUNITY_RUNS = 100  # Louvain runs (seeds COMMUNITY_SEED, COMMUNITY_SEED + 1, ...) behind the consensus
+BROKERAGE_PERMUTATIONS = 1000  # label permutations for the brokerage null
+BROKERAGE_SEED = 20211103

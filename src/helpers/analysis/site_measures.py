@@ -48,3 +48,31 @@ def spearman(table: pd.DataFrame, x: str, columns) -> pd.DataFrame:
             rho = float(stats.spearmanr(data[x], data[column]).statistic)
         rows[column] = {"n_sites": len(data), "rho": rho}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def spearman_over_draws(table: pd.DataFrame, draws: pd.DataFrame, x: str, columns) -> pd.DataFrame:
+    """Spearman's rho of each column with `x` repeated over bootstrap draws of `x` (rows of `draws`,
+    columns site_id): the rho of the point estimates beside the median and 2.5th-97.5th percentile of rho
+    over the draws, so that the uncertainty of `x` is carried into the association (index: column).
+
+    Draws where rho is not defined (a constant column) are left out; `n_draws` counts those used.
+    """
+    rows = {}
+    point = spearman(table, x, columns)
+    for column in columns:
+        known = table[column].dropna().index.intersection(draws.columns)
+        sample = draws[known].dropna(axis=1)
+        y = table.loc[sample.columns, column].to_numpy(dtype="float64")
+        rhos = np.empty(0)
+        if len(y) >= 3 and np.ptp(y) > 0:
+            rx = stats.rankdata(sample.to_numpy(), axis=1)  # Spearman = Pearson on ranks (ties averaged)
+            ry = stats.rankdata(y)
+            rx, ry = rx - rx.mean(axis=1, keepdims=True), ry - ry.mean()
+            spread = np.sqrt((rx ** 2).sum(axis=1) * (ry ** 2).sum())
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rhos = np.where(spread > 0, rx @ ry / np.where(spread > 0, spread, 1), np.nan)
+            rhos = rhos[~np.isnan(rhos)]
+        low, mid, high = np.percentile(rhos, [2.5, 50, 97.5]) if rhos.size else (np.nan,) * 3
+        rows[column] = {"n_sites": int(point.loc[column, "n_sites"]), "rho": point.loc[column, "rho"],
+                        "rho_median": mid, "rho_low": low, "rho_high": high, "n_draws": int(rhos.size)}
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -6,8 +6,11 @@ text always states the rule the code applied.
 
 from __future__ import annotations
 
-from helpers.analysis.rules import (BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS, GP_WINDOW_MONTHS,
-                                    GSE_MIN_ANSWERED, MIN_PAIRS)
+from helpers.analysis.rules import (AGREEMENT_BOOTSTRAP_SAMPLES, BOOTSTRAP_SAMPLES, BROKERAGE_PERMUTATIONS,
+                                    CMOC_CONFIRM_SHARE, CMOC_MIN_PEOPLE, CMOC_MIN_SITES, CMOC_REFINE_MIN_SEGMENTS,
+                                    CMOC_REFINE_SHARE, COMMUNITY_RUNS, COMMUNITY_SEED, EMBEDDEDNESS_SPLIT_POLARISATION,
+                                    EMBEDDEDNESS_THRESHOLDS, EVIDENCE_WEIGHTS, GP_WINDOW_MONTHS, GSE_MIN_ANSWERED,
+                                    MIN_PAIRS)
 
 
 def substitutions() -> dict:
@@ -20,4 +23,17 @@ def substitutions() -> dict:
         "embeddedness_high": f"{EMBEDDEDNESS_THRESHOLDS[1]:.2f}",
         "bootstrap_samples": f"{BOOTSTRAP_SAMPLES:,}",
         "community_seed": str(COMMUNITY_SEED),
+        "community_runs": str(COMMUNITY_RUNS),
+        "brokerage_permutations": f"{BROKERAGE_PERMUTATIONS:,}",
+        "split_polarisation": f"{EMBEDDEDNESS_SPLIT_POLARISATION:.2f}",
+        "agreement_samples": f"{AGREEMENT_BOOTSTRAP_SAMPLES:,}",
+        "weight_high": f"{EVIDENCE_WEIGHTS['high']:g}",
+        "weight_moderate": f"{EVIDENCE_WEIGHTS['moderate']:g}",
+        "weight_low": f"{EVIDENCE_WEIGHTS['low']:g}",
+        "cmoc_min_people": str(CMOC_MIN_PEOPLE),
+        "cmoc_min_sites": str(CMOC_MIN_SITES),
+        "cmoc_confirm_share": f"{CMOC_CONFIRM_SHARE:.0%}",
+        "cmoc_refute_share": f"{1 - CMOC_CONFIRM_SHARE:.0%}",
+        "cmoc_refine_share": f"{CMOC_REFINE_SHARE:.0%}",
+        "cmoc_refine_min": str(CMOC_REFINE_MIN_SEGMENTS),
     }

@@ -32,6 +32,7 @@ class Column:
     maximum: float | None = None
     pattern: str | None = None
     unique: bool = False
+    optional: bool = False  # the column may be left out of the file (read as all blank)
 
     def rule_text(self) -> str:
         """The allowed values in words, for the data dictionary."""
@@ -51,6 +52,8 @@ class Column:
         if self.unique:
             parts.append("unique")
         parts.append("required" if self.required else "may be blank")
+        if self.optional:
+            parts.append("optional column (may be left out)")
         return "; ".join(parts)
 
 
@@ -77,6 +80,13 @@ class Table:
 
 def _id(name, meaning, **kw):
     return Column(name, TEXT, meaning, pattern=ID_PATTERN, **kw)
+
+
+def _optional(name, meaning, **kw):
+    return Column(name, TEXT, meaning, required=False, optional=True, **kw)
+
+
+JUDGEMENTS = ("high", "moderate", "low")
 
 
 def _score(name, meaning, lo, hi):
@@ -224,8 +234,10 @@ TABLES: tuple[Table, ...] = (
         (
             _id("segment_id", "Segment coded (segments.csv)."),
             Column("code_id", TEXT, "Code applied (codebook.csv).", pattern=CODE_PATTERN),
+            _optional("coder", "Who applied the code (a pseudonymous coder id); where two or more coders coded "
+                      "a segment, inter-coder agreement is computed on it.", pattern=ID_PATTERN),
         ),
-        key=("segment_id", "code_id"),
+        key=("segment_id", "code_id", "coder"),
     ),
     Table(
         "cmocs",
@@ -237,6 +249,9 @@ TABLES: tuple[Table, ...] = (
             Column("outcome", TEXT, "The outcome it produces."),
             _id("proposition_id", "Programme theory node the CMOC tests (programme_theory_nodes.csv)."),
             Column("origin", TEXT, "Initial programme theory (review) or added in this evaluation.", allowed=("review", "evaluation")),
+            _optional("refined_context", "The context as refined by the evidence (blank: unchanged)."),
+            _optional("refined_mechanism", "The mechanism as refined by the evidence (blank: unchanged)."),
+            _optional("refined_outcome", "The outcome as refined by the evidence (blank: unchanged)."),
         ),
         key=("cmoc_id",),
     ),
@@ -247,6 +262,10 @@ TABLES: tuple[Table, ...] = (
             _id("cmoc_id", "CMOC (cmocs.csv)."),
             _id("segment_id", "Segment cited (segments.csv)."),
             Column("stance", TEXT, "What the segment does to the CMOC.", allowed=("supports", "refutes", "refines")),
+            _optional("relevance", "How directly the segment speaks to the CMOC (the realist judgement of relevance).",
+                      allowed=JUDGEMENTS),
+            _optional("rigour", "How trustworthy the segment is as evidence (the realist judgement of rigour).",
+                      allowed=JUDGEMENTS),
         ),
         key=("cmoc_id", "segment_id"),
     ),

@@ -53,11 +53,14 @@ def read_text_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list
             header_problems.append(Problem(name, 1, col, "column appears more than once in the header"))
         seen.add(col)
     for col in table.column_names:
-        if col not in seen:
+        if col not in seen and not table.column(col).optional:
             header_problems.append(Problem(name, 1, col, "required column is missing from the header"))
     if header_problems:
         return None, header_problems + problems
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=object)
+    for col in table.column_names:
+        if col not in seen:  # an optional column left out reads as blank
+            frame[col] = ""
     return frame[table.column_names], problems
 
 

@@ -31,8 +31,9 @@ def contract_value(column: Column, text) -> str:
 
 
 def frame(table_name: str, rows: list[dict]) -> pd.DataFrame:
-    """Rows of text cells as a table with exactly the contract's columns."""
-    columns = TABLE_BY_NAME[table_name].column_names
+    """Rows of text cells as a table with the contract's columns (an optional column only when a row fills it)."""
+    columns = [c.name for c in TABLE_BY_NAME[table_name].columns
+               if not c.optional or any(str(row.get(c.name) or "").strip() for row in rows)]
     return pd.DataFrame([[row.get(c, "") for c in columns] for row in rows], columns=columns, dtype=object)
 
 

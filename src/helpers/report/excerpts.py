@@ -46,14 +46,21 @@ def cmoc_dropdowns(cited: pd.DataFrame, cmocs: pd.DataFrame, summary: pd.DataFra
     verdicts = summary.set_index("cmoc_id")
     for c in cmocs.itertuples(index=False):
         v = verdicts.loc[c.cmoc_id]
-        title = (f"{c.cmoc_id}: {v['verdict']} {scope} ({v['n_supports']} supporting, {v['n_refutes']} refuting, "
-                 f"{v['n_refines']} refining segments)")
+        title = (f"{c.cmoc_id}: {v['verdict']}, {v['refined']} {scope} ({v['n_supports']} supporting, "
+                 f"{v['n_refutes']} refuting, {v['n_refines']} refining segments; {v['n_sources']} kinds of "
+                 f"source, {v['n_sites']} site{'s' if v['n_sites'] != 1 else ''})")
         body = (f"<p><strong>Context:</strong> {escape(c.context)}<br><strong>Mechanism:</strong> "
                 f"{escape(c.mechanism)}<br><strong>Outcome:</strong> {escape(c.outcome)}<br>"
                 f"<strong>Tests:</strong> {escape(theory_labels.get(c.proposition_id, c.proposition_id))} "
                 f"({'initial theory, from the review' if c.origin == 'review' else 'added by the evaluation'})</p>")
+        refined = [(part, getattr(c, f"refined_{part}", None)) for part in ("context", "mechanism", "outcome")]
+        refined = [(part, text) for part, text in refined if isinstance(text, str) and text.strip()]
+        if refined:
+            body += ("<p><strong>As refined by the evidence:</strong> "
+                     + "<br>".join(f"<em>{part}</em>: {escape(text)}" for part, text in refined) + "</p>")
         if by_site is not None:
-            sites = "; ".join(f"{r.site_id} {r.verdict} ({r.n_supports}/{r.n_refutes}/{r.n_refines})"
+            sites = "; ".join(f"{r.site_id} {r.verdict}{', refined' if r.refined == 'refined' else ''} "
+                              f"({r.n_supports}/{r.n_refutes}/{r.n_refines})"
                               for r in by_site[by_site["cmoc_id"] == c.cmoc_id].itertuples())
             body += f"<p><strong>By site</strong> (supporting/refuting/refining): {escape(sites)}</p>"
         mine = cited[cited["cmoc_id"] == c.cmoc_id]

@@ -69,3 +69,10 @@ def segment_labels(segments: pd.DataFrame, participants: pd.DataFrame, sites: pd
 
     return pd.Series([label(r) for r in segments.itertuples(index=False)], index=segments["segment_id"].to_numpy(),
                      name="label", dtype="object")
+
+
+def with_article(noun: str, capital: bool = True) -> str:
+    """`noun` after "A" or "An" by its first letter ("An allied health professional", "A GP")."""
+    vowel = noun[:1].lower() in "aeiou"
+    article = ("An" if vowel else "A") if capital else ("an" if vowel else "a")
+    return f"{article} {noun}"

@@ -29,13 +29,40 @@ def network_phrases(graph: nx.Graph, link_workers: pd.DataFrame) -> dict[str, st
 
 def network_metrics_table(graph: nx.Graph, metrics: pd.DataFrame) -> pd.DataFrame:
     """network_metrics rows for reading, most between first."""
+    def num(v, fmt="{:.2f}") -> str:
+        return "" if pd.isna(v) else fmt.format(v)
     frame = metrics.assign(actor=[graph.nodes[n]["label"] for n in metrics["node_id"]],
                            type=[NODE_TYPES[t][0] for t in metrics["node_type"]],
                            weighted=[f"{w:.4g}" for w in metrics["weighted_degree"]],
-                           between=metrics["betweenness"].map("{:.3f}".format))
+                           between=metrics["betweenness"].map("{:.3f}".format),
+                           burt=metrics["constraint"].map(num), effective=metrics["effective_size"].map(num),
+                           stability=metrics["community_stability"].map(num))
     frame = frame.sort_values(["betweenness", "weighted_degree", "node_id"], ascending=[False, False, True])
-    return (frame[["actor", "type", "degree", "weighted", "between", "community"]]
-            .rename(columns={"weighted": "weighted degree", "between": "betweenness"}).set_index("actor"))
+    return (frame[["actor", "type", "degree", "weighted", "between", "burt", "effective", "community", "stability"]]
+            .rename(columns={"weighted": "weighted degree", "between": "betweenness", "burt": "constraint",
+                             "effective": "effective size", "stability": "community stability"})
+            .set_index("actor"))
+
+
+def community_phrase(consensus: dict) -> str:
+    """How firmly the communities hold over the Louvain runs, in words."""
+    n_groups = len(set(consensus["community"].values()))
+    shaky = sum(v < 0.9 for v in consensus["stability"].values())
+    return (f"Over {consensus['runs']} runs of the Louvain method with different seeds, "
+            f"{consensus['n_partitions']} different partition{'s' if consensus['n_partitions'] != 1 else ''} "
+            f"appeared; the consensus partition ({n_groups} communit{'ies' if n_groups != 1 else 'y'}) came out "
+            f"in {consensus['frequency']:.0%} of the runs, and {shaky} actor{'s' if shaky != 1 else ''} "
+            f"had a stability below 0.90")
+
+
+def brokerage_null_table(graph: nx.Graph, null: pd.DataFrame, nodes) -> pd.DataFrame:
+    """Observed brokerage of `nodes` beside the label-permutation null: count, null mean and z per role."""
+    mine = null[null["node_id"].isin(list(nodes)) & (null["role"] != "total")].copy()
+    mine["actor"] = [graph.nodes[n]["label"] for n in mine["node_id"]]
+    mine["role"] = mine["role"].str.replace("_", " or ")
+    mine["null mean (sd)"] = [f"{m:.1f} ({s:.1f})" for m, s in zip(mine["null_mean"], mine["null_sd"])]
+    mine["z"] = mine["z"].map(lambda v: "not defined" if pd.isna(v) else f"{v:+.2f}")
+    return mine.set_index(["actor", "role"])[["observed", "null mean (sd)", "z"]]
 
 
 def brokerage_table(graph: nx.Graph, roles: pd.DataFrame, top: int = 10) -> pd.DataFrame:
@@ -53,14 +80,17 @@ def link_worker_table(table: pd.DataFrame) -> pd.DataFrame:
         "site": table["site_id"],
         "link worker": [n.removeprefix(f"{s}-") for s, n in zip(table["site_id"], table["node_id"])],
         "employer": table["employer"].map(EMPLOYER_LABELS),
-        "embeddedness": [f"{LEVEL_NAMES[p]} {s:+.2f}" if pd.notna(s) else LEVEL_NAMES[p]
-                         for p, s in zip(table["position"], table["score"])],
+        "embeddedness": [f"{LEVEL_NAMES[p]} {s:+.2f} ({q:.0%} of draws)" if pd.notna(s) else LEVEL_NAMES[p]
+                         for p, s, q in zip(table["position"], table["score"], table["position_share"])],
         "ties": table["degree"],
         "inside practice": [f"{n} ({s:.0%})" for n, s in zip(table["practice_ties"], table["practice_share"])],
         "mean weight inside": table["practice_mean_weight"].map("{:.2f}".format),
         "practice-voluntary pairs brokered": [f"{b} of {p}" for b, p in zip(table["practice_voluntary"],
                                                                           table["pv_pairs"])],
         "betweenness (rank)": [f"{b:.3f} ({r})" for b, r in zip(table["betweenness"], table["betweenness_rank"])],
+        "constraint": table["constraint"].map("{:.2f}".format),
+        "effective size": table["effective_size"].map("{:.1f}".format),
+        "liaison z": table["liaison_z"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
     })
     return frame.set_index(["site", "link worker"])
 

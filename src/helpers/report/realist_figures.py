@@ -17,8 +17,8 @@ from helpers.report.figures import PALETTE
 
 POSITION_COLOURS = {"bolted_on": PALETTE[3], "fitting_in": PALETTE[8], "belonging": PALETTE[2],
                     "no evidence": PALETTE[7]}
-VERDICT_COLOURS = {"confirmed": PALETTE[2], "refined": PALETTE[0], "refuted": PALETTE[3], "mixed": PALETTE[8],
-                   "no evidence": PALETTE[7]}
+VERDICT_COLOURS = {"confirmed": PALETTE[2], "contested": PALETTE[8], "refuted": PALETTE[3],
+                   "insufficient evidence": PALETTE[0], "no evidence": PALETTE[7]}
 
 
 def lighten(colour, amount: float = 0.45):
@@ -126,7 +126,7 @@ def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho:
 
 def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
     """CMOCs (rows) by site and over all sites (columns), coloured by verdict; with few sites each
-    cell reads supporting/refuting/refining segments."""
+    cell reads supporting/refuting/refining segments, with "R" when the CMOC is refined there."""
     rows = pd.concat([site_rows, all_rows], ignore_index=True)
     sites = list(dict.fromkeys(rows["site_id"]))
     cmocs = list(dict.fromkeys(rows["cmoc_id"]))
@@ -139,7 +139,8 @@ def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
               vmin=-0.5, vmax=len(VERDICTS) - 0.5, aspect="auto")
     if annotate:
         for r in rows.itertuples():
-            ax.text(sites.index(r.site_id), cmocs.index(r.cmoc_id), f"{r.n_supports}/{r.n_refutes}/{r.n_refines}",
+            mark = " R" if r.refined == "refined" else ""
+            ax.text(sites.index(r.site_id), cmocs.index(r.cmoc_id), f"{r.n_supports}/{r.n_refutes}/{r.n_refines}{mark}",
                     ha="center", va="center", fontsize=9, fontweight="bold" if r.site_id == ALL_SITES else "normal")
     ax.axvline(len(sites) - 1.5, color="white", linewidth=4)
     ax.set_xticks(range(len(sites)), ["all" if s == ALL_SITES else s for s in sites],
@@ -150,7 +151,7 @@ def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
     ax.xaxis.tick_top()
     handles = [Patch(facecolor=c, edgecolor="#999999", label=v) for v, c in zip(VERDICTS, colours)]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, frameon=False,
-              fontsize=10, title="cell: supporting / refuting / refining segments" if annotate else None,
+              fontsize=10, title="cell: supporting / refuting / refining segments; R: refined" if annotate else None,
               title_fontsize=10)
     fig.tight_layout()
     return fig

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.report.disclosure import Policy, protect_statistics, publish
+from helpers.analysis.cmoc import CONTRASTS
+from helpers.analysis.embeddedness import LEVEL_NAMES
+from helpers.analysis.joint_display import MECHANISM_NAMES
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
@@ -96,12 +99,96 @@ def attrition_table(table: pd.DataFrame, policy: Policy):
     return publish(pd.DataFrame(rows).set_index("measure"), policy)
 
 
-def verdicts_table(rows: pd.DataFrame, cmocs: pd.DataFrame) -> pd.DataFrame:
+def verdicts_table(rows: pd.DataFrame, cmocs: pd.DataFrame, policy=None) -> pd.DataFrame:
     """cmoc_verdicts rows for reading: the CMO statement (context; mechanism; outcome) beside the
-    counts and the verdict."""
+    evidence ledger, the verdict and whether the evidence refines it. `policy` (a disclosure Policy)
+    protects the count of people."""
     cmocs = cmocs.set_index("cmoc_id")
     statement = ("In context: " + cmocs["context"] + ". Mechanism: " + cmocs["mechanism"] + ". Outcome: "
                  + cmocs["outcome"] + ".")
     table = rows.set_index("cmoc_id").join(statement.rename("configuration"))
-    table = table.rename(columns={"n_supports": "supporting", "n_refutes": "refuting", "n_refines": "refining"})
-    return table[["configuration", "supporting", "refuting", "refining", "verdict"]].rename_axis("CMOC")
+    table["support_share"] = table["support_share"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    if policy is not None:
+        table["n_people"] = table["n_people"].map(policy.count)
+    table = table.rename(columns={"n_supports": "supporting", "n_refutes": "refuting", "n_refines": "refining",
+                                  "n_people": "people", "n_sources": "kinds of source", "n_sites": "sites",
+                                  "support_share": "weighed support"})
+    return table[["configuration", "supporting", "refuting", "refining", "people", "kinds of source", "sites",
+                  "weighed support", "verdict", "refined"]].rename_axis("CMOC")
+
+
+def refinement_table(statements: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """Initial and refined wording side by side for every CMOC with a recorded refinement
+    (`statements`: helpers.analysis.cmoc.refined_statements; `overall`: pooled cmoc_verdicts rows)."""
+    judged = overall.set_index("cmoc_id")[["verdict", "refined"]]
+    shown = statements[statements["has_refinement"]].join(judged)
+    rows = {}
+    for cmoc_id, r in shown.iterrows():
+        for part in ("context", "mechanism", "outcome"):
+            initial, refined = r[f"initial_{part}"], r[f"refined_{part}"]
+            rows[(cmoc_id, part)] = {"initial": initial, "refined": "unchanged" if refined == initial else refined,
+                                     "verdict (refined?)": f"{r['verdict']} ({r['refined']})"}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["CMOC", "part"])
+
+
+def contrast_table(rows: pd.DataFrame, cmoc_id: str) -> pd.DataFrame:
+    """One CMOC's stances by site context (rows of helpers.analysis.cmoc.contrast) for reading."""
+    mine = rows[rows["cmoc_id"] == cmoc_id].assign(context=lambda f: f["context"].map(CONTRASTS))
+    mine = mine.rename(columns={"n_supports": "supporting", "n_refutes": "refuting", "n_refines": "refining",
+                                "n_sites": "sites"})
+    return mine.set_index(["context", "value"])[["sites", "supporting", "refuting", "refining"]]
+
+
+def agreement_table(rows: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """coder_agreement rows for reading: code label, segments, coders, alpha with its interval, kappa."""
+    labels = dict(zip(codebook["code_id"], codebook["label"]))
+
+    def fmt(v) -> str:
+        return "not computed" if pd.isna(v) else f"{v:.2f}"
+    return pd.DataFrame({
+        "code": ["all codes together" if c == "ALL" else labels.get(c, c) for c in rows["code_id"]],
+        "double-coded segments": rows["n_segments"].to_numpy(),
+        "coders": rows["n_coders"].to_numpy(),
+        "Krippendorff's alpha": [fmt(v) for v in rows["alpha"]],
+        "95% CI": ["" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
+                   for lo, hi in zip(rows["alpha_ci95_low"], rows["alpha_ci95_high"])],
+        "Cohen's kappa": [fmt(v) for v in rows["kappa"]],
+    }).set_index("code")
+
+
+def joint_display_table(rows: pd.DataFrame, policy: Policy, site_id: str = "ALL"):
+    """One site's (or the pooled) joint display for reading, under the disclosure policy: for each
+    mechanism and outcome, patients with and without the mechanism and their mean changes. A mean
+    resting on fewer people than the threshold is suppressed, and so is a difference using it."""
+    labels = {**MEASURE_LABELS, "gp_contacts": "GP contacts (after - before)"}
+    mine = rows[rows["site_id"] == site_id]
+    out = []
+    for r in mine.itertuples(index=False):
+        show_p, show_a = policy.allows(r.n_present), policy.allows(r.n_absent)
+        out.append({
+            "mechanism": MECHANISM_NAMES[r.mechanism],
+            "change in": labels[r.measure] + (" (lower is better)" if r.measure in LOWER_IS_BETTER else ""),
+            "present: n": policy.count(r.n_present),
+            "present: mean change": _num(r.mean_present) if show_p else "suppressed",
+            "absent: n": policy.count(r.n_absent),
+            "absent: mean change": _num(r.mean_absent) if show_a else "suppressed",
+            "difference": _num(r.difference) if show_p and show_a else "suppressed",
+        })
+    return publish(pd.DataFrame(out).set_index(["mechanism", "change in"]), policy)
+
+
+def embeddedness_distribution_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """embeddedness rows for reading: segments and sources, the share at each level, polarisation,
+    score with its participant-bootstrap interval, and the position (marked when the site is split)."""
+    return pd.DataFrame({
+        "site": rows["site_id"].to_numpy(),
+        "segments": rows["n_segments"].to_numpy(),
+        "people or documents": rows["n_people"].to_numpy(),
+        **{LEVEL_NAMES[level]: rows[f"share_{level}"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}").to_numpy()
+           for level in ("bolted_on", "fitting_in", "belonging")},
+        "polarisation": rows["polarisation"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}").to_numpy(),
+        "score (95% CI)": ["" if pd.isna(s) else f"{s:+.2f} ({lo:+.2f} to {hi:+.2f})"
+                           for s, lo, hi in zip(rows["score"], rows["ci95_low"], rows["ci95_high"])],
+        "position": [LEVEL_NAMES[p] + (" (split)" if split else "") for p, split in zip(rows["position"],
+                                                                                        rows["split"])],
+    }).set_index("site")

@@ -11,6 +11,7 @@ import numpy as np
 _COMPONENTS = {
     "site": 1, "people": 2, "followup": 3, "interviews": 4, "questionnaires": 5, "gp": 6,
     "observations": 7, "network": 8, "segments": 9, "evidence": 10,
+    "extra_codes": 11, "second_coder": 12, "evidence_quality": 13,
 }
 
 

@@ -197,6 +197,10 @@ CODEBOOK = (
     ("holding.preparing", "holding", "Holding while patients get ready to change", "mechanism", "evaluation"),
     ("holding.staff_burden", "holding", "Holding that eases the emotional load on practice staff", "mechanism", "evaluation"),
     ("holding.witness", "holding", "Holding as witnessing distress that cannot be fixed", "mechanism", "evaluation"),
+    ("holding.overload", "holding", "Holding too many complex cases at once", "mechanism", "evaluation"),
+    ("holding.burnout", "holding", "The toll of holding: exhaustion and burnout", "outcome", "evaluation"),
+    ("holding.support", "holding", "Training and supervision that holding needs", "context", "evaluation"),
+    ("holding.unrecognised", "holding", "Holding unseen by managers and funders", "context", "evaluation"),
     ("micro_discretion", None, "Micro-discretions: small-scale judgement in the role", "concept", "evaluation"),
     ("micro_discretion.time", "micro_discretion", "Discretion over time spent with patients", "mechanism", "evaluation"),
     ("micro_discretion.place", "micro_discretion", "Discretion over where patients are seen", "mechanism", "evaluation"),
@@ -221,6 +225,7 @@ CODEBOOK = (
     ("connections.patient", "connections", "Connection between link worker and patient", "mechanism", "review"),
     ("connections.practice", "connections", "Connection between link worker and practice staff", "mechanism", "review"),
     ("connections.vcse", "connections", "Connection between link worker and voluntary sector", "mechanism", "review"),
+    ("connections.feedback", "connections", "Feedback to referrers on what happened to patients", "mechanism", "evaluation"),
     ("social_capital", None, "Patients' social capital mobilised", "mechanism", "review"),
     ("patient_activation", None, "Patients investing in their own health", "mechanism", "review"),
     ("outcome", None, "Outcomes", "outcome", "review"),
@@ -235,6 +240,8 @@ CODEBOOK = (
     ("context.service_gaps", "context", "Gaps and waiting lists in local services", "context", "evaluation"),
     ("context.management_support", "context", "Management and supervision around the role", "context", "evaluation"),
     ("context.vcse_funding", "context", "Funding and capacity of voluntary-sector groups", "context", "review"),
+    ("context.role_definition", "context", "Role defined locally with the people around it", "context", "evaluation"),
+    ("context.private_space", "context", "A private, non-clinical room for seeing patients", "context", "evaluation"),
 )
 
 # Short phrases used to compose the artificial segment texts.
@@ -243,6 +250,10 @@ CODE_PHRASES = {
     "holding.preparing": "holding: staying alongside a patient who is not yet ready to change",
     "holding.staff_burden": "holding: taking some emotional weight off practice colleagues",
     "holding.witness": "holding: listening to distress when nothing can be fixed",
+    "holding.overload": "a caseload with more complex patients than one person can hold",
+    "holding.burnout": "feeling drained by carrying patients' difficulties",
+    "holding.support": "training and supervision that would help with holding",
+    "holding.unrecognised": "holding work that managers and funders do not count",
     "micro_discretion.time": "choosing how long to spend with a patient",
     "micro_discretion.place": "choosing where to meet a patient",
     "micro_discretion.referrals": "deciding which referrals to accept",
@@ -262,6 +273,7 @@ CODE_PHRASES = {
     "connections.patient": "the relationship between link worker and patient",
     "connections.practice": "links between the link worker and practice staff",
     "connections.vcse": "links between the link worker and community groups",
+    "connections.feedback": "telling the referring clinician what came of a referral",
     "social_capital": "new social contacts and support",
     "patient_activation": "a patient taking more charge of their health",
     "outcome.wellbeing": "changes in how a patient feels",
@@ -274,6 +286,8 @@ CODE_PHRASES = {
     "context.service_gaps": "long waits and missing local services",
     "context.management_support": "supervision and management of the role",
     "context.vcse_funding": "insecure funding of community groups",
+    "context.role_definition": "agreeing locally what the role is for",
+    "context.private_space": "having a private room that is not a clinic",
 }
 
 # Codes besides the planted families, drawn to fill a segment, by speaker.
@@ -400,7 +414,52 @@ CMOCS = (
      "The link worker encourages the patient to see the GP",
      "GP contact rises for a while", "gp_contact_up", "evaluation",
      ("outcome.gp_contact_up", "anchor_point.trust", "patient_activation"), "supports"),
+    ("CMOC12", "The link worker holds many complex patients with little supervision",
+     "The emotional load builds up and managers and funders do not see it",
+     "The link worker becomes exhausted and may leave", "holding", "evaluation",
+     ("holding.overload", "holding.burnout", "holding.support", "holding.unrecognised"), "supports"),
+    ("CMOC13", "The link worker tells referrers what came of their referrals",
+     "Referrers see what social prescribing can do",
+     "They keep referring, and refer patients whose needs fit the role", "buy_in", "evaluation",
+     ("connections.feedback",), "refines"),
 )
+# Codes drawn by their own stream, after the fill codes, so that adding them moved no other code:
+# the downsides of holding and the support it needs, feedback to referrers, and two conditions the
+# report's recommendations name. Probability that a segment of each speaker gains the code.
+MAX_CODES_PER_SEGMENT = 4  # with the extra codes (planted and fill codes stop at three)
+EXTRA_CODE_RATES = {
+    "holding.overload": {"link_worker": 0.12, "health_professional": 0.04, "voluntary_sector": 0.04},
+    "holding.burnout": {"link_worker": 0.10, "observation": 0.03},
+    "holding.support": {"link_worker": 0.08, "health_professional": 0.03, "document": 0.10},
+    "holding.unrecognised": {"link_worker": 0.07, "voluntary_sector": 0.04},
+    "connections.feedback": {"health_professional": 0.08, "link_worker": 0.05, "document": 0.05},
+    "context.role_definition": {"health_professional": 0.05, "link_worker": 0.05, "document": 0.10},
+    "context.private_space": {"link_worker": 0.05, "patient": 0.03, "observation": 0.05},
+}
+# A fitting-in site whose embeddedness codes are split between the two ends (position 1-based, modulo 7):
+# its planted level stays "fitting_in" for the outcomes, but its segments read bolted on or belonging.
+SPLIT_SITE_POSITION = 4
+SPLIT_LEVELS = {"bolted_on": 0.45, "fitting_in": 0.1, "belonging": 0.45}
+# Double coding: a second coder codes this share of each site's segments and applies each of the lead
+# coder's codes to it with probability SECOND_CODER_KEEP (and no other code).
+CODERS = ("C1", "C2")
+DOUBLE_CODED_SHARE = 0.2
+SECOND_CODER_KEEP = 0.85
+# Realist judgements of each cited segment (high, moderate, low).
+JUDGEMENT_LEVELS = ("high", "moderate", "low")
+RELEVANCE_PROBABILITIES = (0.55, 0.35, 0.10)
+RIGOUR_PROBABILITIES = {"interview": (0.6, 0.3, 0.1), "observation": (0.5, 0.4, 0.1),
+                        "debrief": (0.3, 0.5, 0.2), "document": (0.2, 0.5, 0.3)}
+# Refined wording (context, mechanism, outcome; None = unchanged) for CMOCs the evidence amends.
+REFINED_CMOCS = {
+    "CMOC03": (None, "Patients who keep up community activities lean less on the GP",
+               "GP contact falls for some patients and rises for those with medical needs found"),
+    "CMOC04": ("Community groups have secure funding and spare capacity; where funding is short-term, "
+               "groups ration places", None, "Referrals are taken up where capacity exists; elsewhere patients wait"),
+    "CMOC09": (None, "GPs pass on non-medical problems only once they know the role",
+               "GP appointments fall slowly, if at all"),
+    "CMOC12": (None, None, "Burnout unless supervision and training are in place and the work is recognised"),
+}
 STANCE_PROBABILITIES = {  # supports, refutes, refines
     "supports": (0.8, 0.05, 0.15),
     "refutes": (0.15, 0.7, 0.15),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.report.labels import with_article
 from helpers.synth import design as D
 from helpers.synth.common import stream
 from helpers.synth.people import Site
@@ -22,6 +23,8 @@ DOCUMENT_KINDS = ("job description", "patient leaflet", "referral form", "team m
                   "service directory page", "supervision template")
 CODE_IDS = tuple(row[0] for row in D.CODEBOOK)
 _CODE_INDEX = {code: i for i, code in enumerate(CODE_IDS)}
+FILL_CODE_IDS = tuple(c for c in CODE_IDS if c not in D.EXTRA_CODE_RATES)  # drawn to fill a segment
+_FILL_INDEX = {code: i for i, code in enumerate(FILL_CODE_IDS)}
 
 
 def codebook_rows() -> list[dict]:
@@ -36,8 +39,13 @@ def theory_rows() -> tuple[list[dict], list[dict]]:
 
 
 def cmoc_rows() -> list[dict]:
-    return [{"cmoc_id": c, "context": ctx, "mechanism": mech, "outcome": out, "proposition_id": prop,
-             "origin": origin} for c, ctx, mech, out, prop, origin, _codes, _pattern in D.CMOCS]
+    rows = []
+    for c, ctx, mech, out, prop, origin, _codes, _pattern in D.CMOCS:
+        refined = dict(zip(("refined_context", "refined_mechanism", "refined_outcome"),
+                           D.REFINED_CMOCS.get(c, (None, None, None))))
+        rows.append({"cmoc_id": c, "context": ctx, "mechanism": mech, "outcome": out, "proposition_id": prop,
+                     "origin": origin, **refined})
+    return rows
 
 
 def _skeleton(site: Site, interviews: list[dict], n_observed_days: int, rng) -> list[dict]:
@@ -70,8 +78,18 @@ def _pick(rng, weights: dict, size: int) -> list[str]:
     return [keys[i] for i in rng.choice(len(keys), size=size, p=p / p.sum())]
 
 
+def is_split(site: Site) -> bool:
+    """Whether the site's embeddedness codes are split between the two ends (fitting-in sites only)."""
+    return site.level == "fitting_in" and (site.no - 1) % 7 == D.SPLIT_SITE_POSITION - 1
+
+
 def _embeddedness_levels(site: Site, n: int, rng) -> list[str]:
     """Exactly round(share * n) codes at the planted level, the rest split as designed."""
+    if is_split(site):
+        counts = [int(round(share * n)) for share in D.SPLIT_LEVELS.values()]
+        counts[-1] = n - sum(counts[:-1])
+        levels = [level for level, k in zip(D.SPLIT_LEVELS, counts) for _ in range(k)]
+        return [levels[i] for i in rng.permutation(n)]
     planted = int(round(D.EMBEDDEDNESS_PLANTED_SHARE * n))
     rest = D.EMBEDDEDNESS_REST[site.level]
     (first, share), (second, _) = rest.items()
@@ -117,17 +135,17 @@ def _planted_codes(site: Site, segs: list[dict], rng) -> list[list[str]]:
 
 
 def _fill_weights(site: Site, speaker: str) -> np.ndarray:
-    weights = np.zeros(len(CODE_IDS))
+    weights = np.zeros(len(FILL_CODE_IDS))
     for code, w in D.FILL_WEIGHTS[speaker].items():
         if code == "context.deprivation":
             w *= (6 - site.imd_quintile) / 3
         if code == "outcome.gp_contact_up" and site.rising_gp:
             w *= 3
-        weights[_CODE_INDEX[code]] = w
+        weights[_FILL_INDEX[code]] = w
     return weights
 
 
-def _codes(site: Site, segs: list[dict], rng) -> list[list[str]]:
+def _codes(site: Site, segs: list[dict], rng, seed: int) -> list[list[str]]:
     """1-3 codes per segment: planted ones first, then speaker-typical ones."""
     planted = _planted_codes(site, segs, rng)
     n = len(segs)
@@ -143,11 +161,22 @@ def _codes(site: Site, segs: list[dict], rng) -> list[list[str]]:
         for j in ranked[i]:
             if len(chosen) >= target[i] or not np.isfinite(keys[i, j]):
                 break
-            code = CODE_IDS[j]
+            code = FILL_CODE_IDS[j]
             if code not in chosen:
                 chosen.append(code)
-        codes.append(sorted(chosen, key=_CODE_INDEX.__getitem__))
-    return codes
+        codes.append(chosen)
+    return _with_extra_codes(site, segs, codes, seed)
+
+
+def _with_extra_codes(site: Site, segs: list[dict], codes: list[list[str]], seed: int) -> list[list[str]]:
+    """The codes of EXTRA_CODE_RATES added from their own stream, then each segment's codes in codebook order."""
+    rng = stream(seed, "extra_codes", site.no)
+    draws = rng.random((len(segs), len(D.EXTRA_CODE_RATES)))
+    for i, seg in enumerate(segs):
+        for j, (code, rates) in enumerate(D.EXTRA_CODE_RATES.items()):
+            if draws[i, j] < rates.get(seg["speaker"], 0.0) and len(codes[i]) < D.MAX_CODES_PER_SEGMENT:
+                codes[i].append(code)
+    return [sorted(chosen, key=_CODE_INDEX.__getitem__) for chosen in codes]
 
 
 def _text(site: Site, seg: dict, sid: str, codes: list[str], rng) -> str:
@@ -158,7 +187,7 @@ def _text(site: Site, seg: dict, sid: str, codes: list[str], rng) -> str:
         elif seg["speaker"] == "link_worker":
             who = "The link worker"
         else:
-            who = f"A {ROLE_LABELS[seg['role']]}"
+            who = with_article(ROLE_LABELS[seg["role"]])
         when = " at follow-up" if seg["wave"] == 2 else ""
         return (f"[Synthetic excerpt] {who} at site {site.site_id}{when} talks about {topics}. "
                 f"Generated text, not a real quote (segment {sid}).")
@@ -169,7 +198,7 @@ def _text(site: Site, seg: dict, sid: str, codes: list[str], rng) -> str:
         return (f"[Synthetic debrief note] At the end of the day at site {site.site_id} the link worker reflects on "
                 f"{topics}. Generated text, not a real quote (segment {sid}).")
     kind = DOCUMENT_KINDS[int(rng.integers(len(DOCUMENT_KINDS)))]
-    return (f"[Synthetic document extract] A {kind} from site {site.site_id} covers {topics}. "
+    return (f"[Synthetic document extract] {with_article(kind)} from site {site.site_id} covers {topics}. "
             f"Generated text, not a real document (segment {sid}).")
 
 
@@ -177,14 +206,16 @@ def segments(site: Site, interviews: list[dict], n_observed_days: int, seed: int
     """(segments, codings, planted facts) for one site."""
     rng = stream(seed, "segments", site.no)
     segs = _skeleton(site, interviews, n_observed_days, rng)
-    codes = _codes(site, segs, rng)
+    codes = _codes(site, segs, rng, seed)
     seg_rows, coding_rows = [], []
     for number, (seg, seg_codes) in enumerate(zip(segs, codes), start=1):
         sid = f"{site.site_id}-SEG{number:04d}"
         seg_rows.append({"segment_id": sid, "source": seg["source"], "interview_id": seg["interview_id"],
                          "site_id": site.site_id, "participant_id": seg["participant_id"], "wave": seg["wave"],
                          "text": _text(site, seg, sid, seg_codes, rng)})
-        coding_rows += [{"segment_id": sid, "code_id": c} for c in seg_codes]
+        coding_rows += [{"segment_id": sid, "code_id": c, "coder": D.CODERS[0]} for c in seg_codes]
+    second, double = _second_coder(site, seg_rows, codes, seed)
+    coding_rows += second
     emb = {level: sum(f"embeddedness.{level}" in c for c in codes) for level in D.LEVELS}
     n_emb = sum(emb.values())
     lw_segs = [c for s, c in zip(segs, codes) if s["speaker"] == "link_worker"]
@@ -196,8 +227,27 @@ def segments(site: Site, interviews: list[dict], n_observed_days: int, seed: int
         "holding_share_observed": round(sum(any(c.startswith("holding.") for c in cs) for cs in codes) / len(segs), 4),
         "job_satisfaction_rate_in_link_worker_segments": D.JOB_SATISFACTION_RATE_BY_LEVEL[site.level],
         "n_link_worker_segments": len(lw_segs),
+        "embeddedness_split": is_split(site),
+        "double_coding": double,
     }
     return seg_rows, coding_rows, codes, facts
+
+
+def _second_coder(site: Site, seg_rows: list[dict], codes: list[list[str]], seed: int):
+    """The second coder's codings of a share of the segments, and what was planted (counts)."""
+    rng = stream(seed, "second_coder", site.no)
+    n = len(seg_rows)
+    chosen = sorted(rng.choice(n, size=int(round(D.DOUBLE_CODED_SHARE * n)), replace=False).tolist())
+    rows, kept, dropped = [], 0, 0
+    for i in chosen:
+        keep = rng.random(len(codes[i])) < D.SECOND_CODER_KEEP
+        if not keep.any():  # a coder who codes a segment applies at least one code
+            keep[int(rng.integers(len(codes[i])))] = True
+        rows += [{"segment_id": seg_rows[i]["segment_id"], "code_id": c, "coder": D.CODERS[1]}
+                 for c, k in zip(codes[i], keep) if k]
+        kept += int(keep.sum())
+        dropped += int((~keep).sum())
+    return rows, {"n_segments": len(chosen), "lead_codes_kept": kept, "lead_codes_dropped": dropped}
 
 
 def cmoc_evidence_rows(site: Site, seg_rows: list[dict], codes: list[list[str]], seed: int) -> list[dict]:
@@ -219,4 +269,15 @@ def cmoc_evidence_rows(site: Site, seg_rows: list[dict], codes: list[list[str]],
         stances = rng.choice(len(D.STANCES), size=size, p=D.STANCE_PROBABILITIES[pattern])
         rows += [{"cmoc_id": cmoc_id, "segment_id": seg_rows[i]["segment_id"], "stance": D.STANCES[s]}
                  for i, s in zip(picked, stances)]
+    return _judged(site, seg_rows, rows, seed)
+
+
+def _judged(site: Site, seg_rows: list[dict], rows: list[dict], seed: int) -> list[dict]:
+    """Each cited segment's relevance and rigour, from their own stream (rigour by kind of source)."""
+    rng = stream(seed, "evidence_quality", site.no)
+    source = {s["segment_id"]: s["source"] for s in seg_rows}
+    levels = D.JUDGEMENT_LEVELS
+    for row in rows:
+        row["relevance"] = levels[int(rng.choice(len(levels), p=D.RELEVANCE_PROBABILITIES))]
+        row["rigour"] = levels[int(rng.choice(len(levels), p=D.RIGOUR_PROBABILITIES[source[row["segment_id"]]]))]
     return rows

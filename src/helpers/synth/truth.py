@@ -44,6 +44,8 @@ def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[di
             "planted_share": D.EMBEDDEDNESS_PLANTED_SHARE,
             "rest_split": D.EMBEDDEDNESS_REST,
             "segments_per_site": list(D.EMBEDDEDNESS_SEGMENTS),
+            "split_sites": [s for s, f in site_facts.items() if f["embeddedness_split"]],
+            "split_levels": D.SPLIT_LEVELS,
         },
         "wellbeing": {
             "model": "item = baseline_mean + imd shift + loading * latent + normal noise, rounded and clipped to 0-10;"
@@ -71,6 +73,19 @@ def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[di
                                       "only a little below the stable baseline",
             "extract": [D.GP_EXTRACT_START.isoformat(), D.GP_EXTRACT_END.isoformat()],
         },
+        "coder_agreement": {
+            "coders": list(D.CODERS),
+            "double_coded_share": D.DOUBLE_CODED_SHARE,
+            "second_coder_keep": D.SECOND_CODER_KEEP,
+            "rule": "the second coder codes a share of each site's segments and applies each of the lead coder's "
+                    "codes with probability second_coder_keep (at least one per segment) and no other code",
+            "by_site": {s: f["double_coding"] for s, f in site_facts.items()},
+        },
+        "evidence_judgements": {"levels": list(D.JUDGEMENT_LEVELS),
+                                "relevance_probabilities": list(D.RELEVANCE_PROBABILITIES),
+                                "rigour_probabilities_by_source": {k: list(v) for k, v in
+                                                                   D.RIGOUR_PROBABILITIES.items()}},
+        "extra_code_rates_by_speaker": D.EXTRA_CODE_RATES,
         "holding": {"rate_by_imd_quintile": _str_keys(D.HOLDING_RATE_BY_IMD),
                     "function_shares": D.HOLDING_FUNCTIONS,
                     "note": "probability that a segment carries a holding code"},
@@ -85,6 +100,7 @@ def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[di
         },
         "cmocs": {
             "designed_pattern": {c[0]: c[-1] for c in D.CMOCS},
+            "refined_wording": {c: list(v) for c, v in D.REFINED_CMOCS.items()},
             "stance_probabilities": D.STANCE_PROBABILITIES,
             "relevant_codes": {c[0]: list(c[6]) for c in D.CMOCS},
             "evidence_per_site": list(D.EVIDENCE_PER_SITE),

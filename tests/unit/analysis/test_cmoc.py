@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import replace
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from support import EMBEDDED
-from helpers.analysis.cmoc import COLUMNS, verdict, verdicts
+from helpers.analysis.cmoc import COLUMNS, contrast, refined_statements, refinement, verdict, verdicts
 from helpers.data.dataset import load_dataset
 
 
@@ -18,55 +19,159 @@ def dataset():
     return load_dataset(EMBEDDED)
 
 
-@pytest.mark.parametrize("supports, refutes, refines, expected", [
-    (0, 0, 0, "no evidence"),
-    (1, 0, 0, "confirmed"),
-    (3, 1, 1, "confirmed"),     # 3 of 5: a strict majority
-    (2, 1, 1, "mixed"),         # 2 of 4: exactly half is not a majority
-    (2, 2, 0, "mixed"),         # tie between supporting and refuting
-    (2, 0, 2, "mixed"),         # tie between supporting and refining
-    (0, 2, 2, "mixed"),         # tie between refuting and refining
-    (1, 1, 1, "mixed"),         # three-way tie
-    (0, 1, 0, "refuted"),
-    (1, 4, 2, "refuted"),
-    (1, 3, 3, "mixed"),         # largest, but not more than half
-    (0, 0, 1, "refined"),
-    (4, 1, 6, "refined"),
-    (5, 0, 5, "mixed"),
+@pytest.mark.parametrize("supports, refutes, people, sites, cited, pooled, expected", [
+    (0, 0, 0, 0, 0, False, "no evidence"),
+    (5, 0, 2, 1, 5, False, "insufficient evidence"),   # two people are too few, however many segments
+    (5, 0, 3, 1, 5, False, "confirmed"),
+    (5, 0, 3, 1, 5, True, "insufficient evidence"),    # pooled: one site is too few
+    (5, 0, 3, 2, 5, True, "insufficient evidence"),
+    (5, 0, 3, 3, 5, True, "confirmed"),
+    (3, 1, 4, 1, 4, False, "confirmed"),               # 3/4 = 0.75: the threshold confirms
+    (2, 1, 4, 1, 3, False, "contested"),               # 2/3 < 0.75
+    (1, 3, 4, 1, 4, False, "refuted"),                 # 1/4 = 0.25: the threshold refutes
+    (1, 1, 4, 1, 2, False, "contested"),
+    (0, 0, 5, 1, 6, False, "insufficient evidence"),   # refining only: nothing decides holding or not
+    (0.5, 1.0, 4, 1, 2, False, "contested"),           # weights: 1/3 of the weighed evidence supports
 ])
-def test_verdict_rule(supports, refutes, refines, expected):
-    assert verdict(supports, refutes, refines) == expected
+def test_verdict_rule(supports, refutes, people, sites, cited, pooled, expected):
+    assert verdict(supports, refutes, people, sites, cited, pooled=pooled) == expected
+
+
+@pytest.mark.parametrize("refines, total, n_refines, expected", [
+    (0, 5, 0, "not refined"), (1, 5, 1, "not refined"),     # one refining segment is not enough
+    (2, 10, 2, "refined"), (1.9, 10, 2, "not refined"),     # 20% of the weight, at least two segments
+    (3, 3, 3, "refined"),
+])
+def test_refinement_rule(refines, total, n_refines, expected):
+    assert refinement(refines, total, n_refines) == expected
 
 
 def _with_evidence(dataset, rows):
-    evidence = pd.DataFrame(rows, columns=["cmoc_id", "segment_id", "stance"]).astype("string")
+    columns = ["cmoc_id", "segment_id", "stance", "relevance", "rigour"]
+    rows = [tuple(r) + (None,) * (5 - len(r)) for r in rows]
+    evidence = pd.DataFrame(rows, columns=columns).astype("string")
     return replace(dataset, tables={**dataset.tables, "cmoc_evidence": evidence})
 
 
-def test_hand_built_evidence_per_site_and_overall(dataset):
-    seg = dataset.segments.groupby("site_id")["segment_id"].apply(list)
-    rows = [("CMOC01", seg["S1"][0], "supports"), ("CMOC01", seg["S1"][1], "supports"),
-            ("CMOC01", seg["S1"][2], "refutes"),
-            ("CMOC01", seg["S2"][0], "refutes"), ("CMOC01", seg["S2"][1], "supports"),
-            ("CMOC02", seg["S3"][0], "refines")]
+def _people_segments(dataset, site_id, n):
+    """n interview segments of n different people at a site."""
+    seg = dataset.segments
+    seg = seg[(seg["site_id"] == site_id) & (seg["source"] == "interview")].drop_duplicates("participant_id")
+    return list(seg["segment_id"][:n])
+
+
+def test_hand_built_ledger_per_site_and_overall(dataset):
+    s1 = _people_segments(dataset, "S1", 4)
+    s2 = _people_segments(dataset, "S2", 3)
+    s3 = _people_segments(dataset, "S3", 3)
+    doc = dataset.segments.loc[(dataset.segments["site_id"] == "S1") & (dataset.segments["source"] == "document"),
+                               "segment_id"].iloc[0]
+    rows = ([("CMOC01", s, "supports") for s in s1[:3]] + [("CMOC01", s1[3], "refutes"), ("CMOC01", doc, "refines")]
+            + [("CMOC01", s2[0], "refutes"), ("CMOC01", s2[1], "supports")]
+            + [("CMOC01", s, "supports") for s in s3])
     table = verdicts(_with_evidence(dataset, rows)).set_index(["cmoc_id", "site_id"])
-    assert table.loc[("CMOC01", "S1")].tolist() == [2, 1, 0, "confirmed"]
-    assert table.loc[("CMOC01", "S2")].tolist() == [1, 1, 0, "mixed"]
-    assert table.loc[("CMOC01", "S3")].tolist() == [0, 0, 0, "no evidence"]
-    assert table.loc[("CMOC02", "S3")].tolist() == [0, 0, 1, "refined"]
-    assert (table.drop(index=[("CMOC01", "S1"), ("CMOC01", "S2"), ("CMOC02", "S3")])["verdict"]
-            == "no evidence").all()
+    s1_row = table.loc[("CMOC01", "S1")]
+    assert s1_row[["n_supports", "n_refutes", "n_refines", "n_people", "n_sources", "n_sites"]].tolist() == \
+        [3, 1, 1, 4, 2, 1]  # the document has nobody and is a second kind of source
+    assert s1_row["verdict"] == "confirmed" and s1_row["refined"] == "not refined"
+    assert table.loc[("CMOC01", "S2"), "verdict"] == "insufficient evidence"  # two people
+    assert table.loc[("CMOC01", "S3"), "verdict"] == "confirmed"
     overall = verdicts(_with_evidence(dataset, rows), overall=True).set_index("cmoc_id")
-    assert overall.loc["CMOC01"].tolist() == ["ALL", 3, 2, 0, "confirmed"]
-    assert overall.loc["CMOC02"].tolist() == ["ALL", 0, 0, 1, "refined"]
-    assert overall.loc["CMOC03"].tolist() == ["ALL", 0, 0, 0, "no evidence"]
+    row = overall.loc["CMOC01"]
+    assert row[["n_supports", "n_refutes", "n_refines", "n_people", "n_sites"]].tolist() == [7, 2, 1, 9, 3]
+    assert row["support_share"] == pytest.approx(7 / 9) and row["verdict"] == "confirmed"
+    assert overall.loc["CMOC02", "verdict"] == "no evidence"
+
+
+def test_relevance_and_rigour_weigh_the_evidence(dataset):
+    people = _people_segments(dataset, "S1", 5)
+    plain = [("CMOC01", s, "supports") for s in people[:3]] + [("CMOC01", s, "refutes") for s in people[3:]]
+    assert verdicts(_with_evidence(dataset, plain)).set_index(["cmoc_id", "site_id"]).loc[("CMOC01", "S1"), "verdict"] == "contested"
+    # the two refuting segments judged of low relevance and moderate rigour weigh 0.25 * 0.5 each
+    judged = plain[:3] + [(c, s, st, "low", "moderate") for c, s, st in plain[3:]]
+    row = verdicts(_with_evidence(dataset, judged)).set_index(["cmoc_id", "site_id"]).loc[("CMOC01", "S1")]
+    assert row["support_share"] == pytest.approx(3 / (3 + 2 * 0.125))
+    assert row["verdict"] == "confirmed"
+    assert row["n_refutes"] == 2  # counts stay counts; only the judgement is weighed
+
+
+def test_verdicts_recomputed_from_the_raw_files_under_the_stated_rule(dataset):
+    from helpers.analysis import rules
+    evidence = pd.read_csv(EMBEDDED / "cmoc_evidence.csv", dtype=str, keep_default_na=False)
+    segments = pd.read_csv(EMBEDDED / "segments.csv", dtype=str, keep_default_na=False).set_index("segment_id")
+    weight = {"": 1.0, "high": 1.0, "moderate": 0.5, "low": 0.25}
+    result = verdicts(dataset, overall=True).set_index("cmoc_id")
+    for cmoc_id in dataset.cmocs["cmoc_id"]:
+        mine = evidence[evidence["cmoc_id"] == cmoc_id]
+        w = {s: sum(weight[a] * weight[b] for a, b in zip(mine.loc[mine["stance"] == s, "relevance"],
+                                                        mine.loc[mine["stance"] == s, "rigour"]))
+             for s in ("supports", "refutes", "refines")}
+        seg = segments.loc[mine["segment_id"]]
+        people = len(set(seg["participant_id"]) - {""})
+        n_sites = seg["site_id"].nunique()
+        if mine.empty:
+            expected = "no evidence"
+        elif people < 3 or n_sites < 3 or w["supports"] + w["refutes"] == 0:
+            expected = "insufficient evidence"
+        else:
+            share = w["supports"] / (w["supports"] + w["refutes"])
+            expected = "confirmed" if share >= 0.75 else "refuted" if share <= 0.25 else "contested"
+        assert result.loc[cmoc_id, "verdict"] == expected, cmoc_id
+        refined = ((mine["stance"] == "refines").sum() >= 2 and w["refines"] >= 0.2 * sum(w.values()))
+        assert result.loc[cmoc_id, "refined"] == ("refined" if refined else "not refined"), cmoc_id
+        assert result.loc[cmoc_id, "n_people"] == people and result.loc[cmoc_id, "n_sites"] == n_sites
+        assert result.loc[cmoc_id, "n_sources"] == seg["source"].nunique()
+    assert (rules.CMOC_MIN_PEOPLE, rules.CMOC_MIN_SITES, rules.CMOC_CONFIRM_SHARE) == (3, 3, 0.75)
+
+
+def test_the_designed_patterns_come_out_of_the_embedded_data(dataset):
+    truth = json.loads((EMBEDDED / "truth.json").read_text())
+    result = verdicts(dataset, overall=True).set_index("cmoc_id")
+    for cmoc_id, pattern in truth["cmocs"]["designed_pattern"].items():
+        if pattern == "supports" and cmoc_id != truth["cmocs"]["sparse_cmoc"]:
+            assert result.loc[cmoc_id, "verdict"] == "confirmed", cmoc_id
+        if pattern == "refutes":
+            assert result.loc[cmoc_id, "verdict"] == "refuted", cmoc_id
+        if pattern == "refines":
+            assert result.loc[cmoc_id, "refined"] == "refined", cmoc_id
+    assert result.loc[truth["cmocs"]["sparse_cmoc"], "verdict"] == "insufficient evidence"
+
+
+def test_refined_statements_fill_blanks_with_the_initial_wording(dataset):
+    table = refined_statements(dataset.cmocs)
+    truth = json.loads((EMBEDDED / "truth.json").read_text())["cmocs"]["refined_wording"]
+    assert set(table.index[table["has_refinement"]]) == set(truth)
+    for cmoc_id, (context, mechanism, outcome) in truth.items():
+        row = table.loc[cmoc_id]
+        assert row["refined_context"] == (context or row["initial_context"])
+        assert row["refined_mechanism"] == (mechanism or row["initial_mechanism"])
+        assert row["refined_outcome"] == (outcome or row["initial_outcome"])
+    unchanged = table[~table["has_refinement"]]
+    assert (unchanged["refined_context"] == unchanged["initial_context"]).all()
+
+
+def test_contrast_counts_stances_by_site_context(dataset):
+    table = contrast(dataset)
+    evidence = pd.read_csv(EMBEDDED / "cmoc_evidence.csv", dtype=str)
+    segments = pd.read_csv(EMBEDDED / "segments.csv", dtype=str)[["segment_id", "site_id"]]
+    sites = pd.read_csv(EMBEDDED / "sites.csv", dtype=str)[["site_id", "employer", "rurality"]]
+    cited = evidence.merge(segments, on="segment_id").merge(sites, on="site_id")
+    for context in ("employer", "rurality"):
+        expected = cited.groupby(["cmoc_id", context, "stance"]).size()
+        mine = table[table["context"] == context].set_index(["cmoc_id", "value"])
+        for (cmoc_id, value, stance), n in expected.items():
+            assert mine.loc[(cmoc_id, value), f"n_{stance}"] == n
+        for cmoc_id, rows in mine.groupby(level=0):  # every stance of the CMOC falls in one value
+            assert rows[["n_supports", "n_refutes", "n_refines"]].to_numpy().sum() == \
+                (evidence["cmoc_id"] == cmoc_id).sum()
+    assert set(table["context"]) == {"employer", "imd_quintile", "rurality", "position"}
 
 
 def test_no_evidence_at_all(dataset):
     table = verdicts(_with_evidence(dataset, []))
     assert len(table) == len(dataset.cmocs) * len(dataset.site_ids)
     assert (table["verdict"] == "no evidence").all()
-    assert (table[["n_supports", "n_refutes", "n_refines"]] == 0).all().all()
+    assert (table[["n_supports", "n_refutes", "n_refines", "n_people", "n_sources", "n_sites"]] == 0).all().all()
 
 
 def test_a_site_table_has_every_cmoc_even_without_evidence(dataset):

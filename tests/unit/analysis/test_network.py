@@ -225,3 +225,124 @@ def test_association_is_worded_from_the_data():
     assert "fewer ties" in association_phrase(table) and "-1.00" in association_phrase(table)
     assert "more ties" in association_phrase(table.assign(practice_ties=[2, 5, 9, 4]))
     assert "no rank correlation" in association_phrase(table.iloc[:2])
+
+
+# --- robust communities, brokerage null, direction, Burt's measures ----------------------------------
+
+def _two_cliques() -> nx.Graph:
+    graph = nx.Graph(site_id="X")
+    left, right = [f"a{i}" for i in range(5)], [f"b{i}" for i in range(5)]
+    for group in (left, right):
+        graph.add_edges_from(((u, v) for i, u in enumerate(group) for v in group[i + 1:]), weight=3.0)
+    graph.add_edge("a0", "b0", weight=1.0)
+    return graph
+
+
+def test_consensus_of_two_cliques_is_the_cliques_in_every_run():
+    found = N.consensus_communities(_two_cliques(), runs=30)
+    assert found["frequency"] == 1.0 and found["n_partitions"] == 1
+    groups = {}
+    for node, number in found["community"].items():
+        groups.setdefault(number, set()).add(node)
+    assert sorted(map(sorted, groups.values())) == [[f"a{i}" for i in range(5)], [f"b{i}" for i in range(5)]]
+    assert set(found["stability"].values()) == {1.0}
+
+
+def test_consensus_recomputed_over_seeds_for_the_embedded_sites(embedded):
+    from collections import Counter
+    dataset, _ = embedded
+    for site_id in ("S2", "S3"):
+        graph = N.site_graph(dataset.for_site(site_id))
+        found = N.consensus_communities(graph, runs=100)
+        partitions = [frozenset(frozenset(g) for g in nx.community.louvain_communities(graph, weight="weight",
+                                                                                        seed=N.SEED + run))
+                      for run in range(100)]
+        nodes = sorted(graph)
+        together = pd.DataFrame(0.0, index=nodes, columns=nodes)
+        for partition in partitions:
+            for group in partition:
+                together.loc[sorted(group), sorted(group)] += 1 / 100
+        pd.testing.assert_frame_equal(found["coassignment"], together, check_exact=False, atol=1e-12)
+        assert found["n_partitions"] == len(set(partitions))
+        consensus = frozenset(frozenset(n for n in nodes if found["community"][n] == c)
+                              for c in set(found["community"].values()))
+        assert found["frequency"] == pytest.approx(Counter(partitions)[consensus] / 100)
+        for group in consensus:  # members of one consensus group are together in more than half the runs
+            members = sorted(group)
+            if len(members) > 1:
+                assert together.loc[members, members].to_numpy().max() > 0.5
+        metrics = N.node_metrics(graph, consensus=found).set_index("node_id")
+        assert metrics["community_stability"].between(0, 1).all()
+
+
+def test_constraint_and_effective_size_of_a_star():
+    # Burt: a centre with k unconnected contacts of equal weight has constraint k * (1/k)^2 = 1/k and
+    # effective size k; each leaf, tied only to the centre, has constraint 1 and effective size 1.
+    graph = nx.star_graph(4)
+    nx.relabel_nodes(graph, {i: f"n{i}" for i in range(5)}, copy=False)
+    for node in graph:
+        graph.nodes[node].update(node_type="vcse_worker", side="voluntary", label=node)
+    nx.set_edge_attributes(graph, 2.0, "weight")
+    nx.set_edge_attributes(graph, 0.5, "distance")
+    graph.graph["site_id"] = "X"
+    metrics = N.node_metrics(graph).set_index("node_id")
+    assert metrics.at["n0", "constraint"] == pytest.approx(1 / 4)
+    assert metrics.at["n0", "effective_size"] == pytest.approx(4)
+    assert metrics.at["n1", "constraint"] == pytest.approx(1.0)
+
+
+def test_brokerage_null_agrees_with_exhaustive_enumeration_of_labellings():
+    from itertools import permutations
+    graph = nx.Graph()
+    sides = {"b": "practice", "a1": "practice", "a2": "voluntary", "a3": "voluntary", "a4": "council"}
+    for node, side in sides.items():
+        graph.add_node(node, side=side)
+    graph.add_edges_from([("b", "a1"), ("b", "a2"), ("b", "a3"), ("b", "a4"), ("a1", "a2")])
+    null = N.brokerage_null(graph, permutations=20000, seed=3).set_index(["node_id", "role"])
+    observed = N.brokerage(graph)
+    nodes = list(graph.nodes)
+    labels = [sides[n] for n in nodes]
+    totals = {role: [] for role in N.BROKERAGE_ROLES}
+    for perm in set(permutations(labels)):
+        relabelled = graph.copy()
+        nx.set_node_attributes(relabelled, dict(zip(nodes, perm)), "side")
+        roles = N.brokerage(relabelled)
+        for role in totals:
+            totals[role].append(roles.at["b", role])
+    for role, values in totals.items():
+        row = null.loc[("b", role)]
+        assert row["observed"] == observed.at["b", role]
+        assert row["null_mean"] == pytest.approx(sum(values) / len(values), abs=0.03)
+        if row["null_sd"] > 0:
+            assert row["z"] == pytest.approx((row["observed"] - row["null_mean"]) / row["null_sd"])
+    assert null.loc[("b", "total"), "null_sd"] == 0 and pd.isna(null.loc[("b", "total"), "z"])
+
+
+def test_directed_roles_on_a_hand_worked_digraph():
+    graph = nx.DiGraph()
+    for node, side in {"gp": "practice", "lw": "link_worker", "v": "voluntary", "v2": "voluntary",
+                       "n": "practice"}.items():
+        graph.add_node(node, side=side)
+    # gp -> lw -> v and gp -> lw -> v2: two liaisons (three groups, gp has no tie to either).
+    # lw -> v2 -> v is not brokered (lw -> v exists). n -> gp -> lw: gp shares n's group, not lw's:
+    # representative.
+    graph.add_edges_from([("gp", "lw"), ("lw", "v"), ("lw", "v2"), ("v2", "v"), ("v", "v2"), ("n", "gp")])
+    roles = N.directed_brokerage(graph)
+    assert roles.loc["lw"].to_dict() == {"coordinator": 0, "itinerant": 0, "gatekeeper": 0, "representative": 0,
+                                         "liaison": 2, "total": 2}
+    assert roles.loc["gp", "representative"] == 1 and roles.loc["gp", "total"] == 1
+    assert roles.loc["v2", "total"] == 0
+
+
+def test_refers_to_ties_keep_their_direction(embedded):
+    site = embedded[0].for_site("S1")
+    graph = N.directed_graph(site)
+    refers = site.connections[site.connections["relation"] == "refers_to"]
+    other = site.connections[site.connections["relation"] != "refers_to"]
+    pairs = set(zip(other["source_id"], other["target_id"])) | set(zip(other["target_id"], other["source_id"]))
+    for tie in refers.itertuples():
+        assert graph.has_edge(tie.source_id, tie.target_id)
+        if (tie.target_id, tie.source_id) not in pairs and (tie.target_id, tie.source_id) not in set(
+                zip(refers["source_id"], refers["target_id"])):
+            assert not graph.has_edge(tie.target_id, tie.source_id)
+    assert not any(graph.has_edge(n, m) for n in graph for m in graph if n.endswith("-PT01") or m.endswith("-PT01"))

@@ -18,7 +18,8 @@ def dataset():
 @pytest.fixture(scope="module")
 def raw():
     segments = pd.read_csv(EMBEDDED / "segments.csv", dtype=str)
-    codings = pd.read_csv(EMBEDDED / "codings.csv", dtype=str).drop_duplicates()
+    # a code applied to a segment by several coders counts once
+    codings = pd.read_csv(EMBEDDED / "codings.csv", dtype=str).drop_duplicates(["segment_id", "code_id"])
     participants = pd.read_csv(EMBEDDED / "participants.csv", dtype=str)
     codebook = pd.read_csv(EMBEDDED / "codebook.csv", dtype=str)
     return segments, codings.merge(segments, on="segment_id"), participants, codebook
@@ -85,7 +86,7 @@ def test_share_by_site_and_concept_families(dataset, raw):
     expected = holding / segments.groupby("site_id").size()
     shares = Q.share_by_site(dataset, Q.subtree(dataset.codebook, "holding"))
     pd.testing.assert_series_equal(shares, expected.reindex(shares.index), check_names=False)
-    assert Q.subtree(dataset.codebook, "holding") == ["holding", *Q.HOLDING_FUNCTIONS]
+    assert Q.subtree(dataset.codebook, "holding") == ["holding", *Q.HOLDING_FUNCTIONS, *Q.HOLDING_COSTS]
 
 
 def test_co_coded_counts_pairs(dataset, raw):

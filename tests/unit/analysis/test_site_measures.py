@@ -46,3 +46,25 @@ def test_spearman_matches_scipy_and_refuses_too_little_data():
     assert result.loc["y", "n_sites"] == 5
     assert np.isnan(result.loc["flat", "rho"])
     assert np.isnan(result.loc["short", "rho"]) and result.loc["short", "n_sites"] == 2
+
+
+def test_spearman_over_draws_recomputed_with_pandas():
+    from helpers.analysis.site_measures import spearman_over_draws
+    rng = np.random.default_rng(2)
+    sites = [f"S{i}" for i in range(1, 7)]
+    table = pd.DataFrame({"x": rng.normal(size=6), "y": rng.normal(size=6)}, index=sites)
+    draws = pd.DataFrame(table["x"].to_numpy() + rng.normal(scale=0.5, size=(300, 6)), columns=sites)
+    result = spearman_over_draws(table, draws, "x", ["y"]).loc["y"]
+    rhos = [pd.Series(row, index=sites).corr(table["y"], method="spearman") for row in draws.to_numpy()]
+    assert result["rho_median"] == pytest.approx(np.median(rhos))
+    assert result["rho_low"] == pytest.approx(np.percentile(rhos, 2.5))
+    assert result["rho"] == pytest.approx(table["x"].corr(table["y"], method="spearman"))
+    assert result["n_draws"] == 300
+
+
+def test_draws_equal_to_the_estimate_give_back_its_rho():
+    from helpers.analysis.site_measures import spearman_over_draws
+    table = pd.DataFrame({"x": [0.1, 0.5, -0.2, 0.9], "y": [1.0, 2.0, 0.5, 1.5]}, index=list("abcd"))
+    draws = pd.DataFrame([table["x"].to_numpy()] * 5, columns=list("abcd"))
+    result = spearman_over_draws(table, draws, "x", ["y"]).loc["y"]
+    assert result["rho_low"] == result["rho_median"] == result["rho_high"] == pytest.approx(result["rho"])

@@ -44,3 +44,20 @@ def test_segment_labels_by_source():
     labels = segment_labels(segments, people, sites)
     assert labels.to_dict() == {"a": "Site 3 voluntary sector 08", "b": "Site 3 link worker 01 (debrief)",
                                 "c": "Site 3 fieldwork observation", "d": "Site 3 document"}
+
+
+def test_the_article_follows_the_sound_of_the_first_letter():
+    from helpers.report.labels import with_article
+    assert with_article("allied health professional") == "An allied health professional"
+    assert with_article("GP") == "A GP"
+    assert with_article("practice nurse", capital=False) == "a practice nurse"
+    assert with_article("outreach worker", capital=False) == "an outreach worker"
+
+
+def test_no_generated_excerpt_puts_a_before_a_vowel():
+    import re
+    segments = pd.read_csv(EMBEDDED / "segments.csv", dtype=str)
+    wrong = segments["text"].str.contains(r"(?:^|[\s\]])A [aeiouAEIOU]", regex=True)
+    assert not wrong.any(), segments.loc[wrong, "text"].iloc[0]
+    assert segments["text"].str.contains("An allied health professional").any()
+    assert not segments["text"].str.contains(re.escape("A allied")).any()
