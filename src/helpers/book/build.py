@@ -30,6 +30,7 @@ from helpers.data.problems import InvalidDataset
 from helpers.pipeline.options import BuildOptions
 from helpers.pipeline.run import RunReport, run_pipeline
 from helpers.report.disclosure import load_policy
+from helpers.report.escape import html_text, table_cell
 from helpers.report.provenance import provenance_page
 
 SITES_CAPTION = "Sites"
@@ -107,7 +108,7 @@ def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
     config.setdefault("parse", {})["myst_substitutions"] = substitutions()
     theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     if dataset.metadata.synthetic:
-        theme["announcement"] = SYNTHETIC_BANNER.format(name=dataset.metadata.name)
+        theme["announcement"] = SYNTHETIC_BANNER.format(name=html_text(dataset.metadata.name))  # raw HTML in the theme
     if indexed:
         # The sidebar lists chapters only: a hundred site links would bury it, and
         # every page would carry (and Sphinx rebuild) the whole list.
@@ -129,8 +130,9 @@ def sites_index_page(dataset: Dataset, site_pages: list[str]) -> str:
     for site_id, page in zip(dataset.site_ids, site_pages):
         row = sites.loc[site_id]
         employer = "primary care" if row["employer"] == "primary_care" else "VCSE organisation"
-        lines.append(f"| {{doc}}`Site {site_id} </{page}>` | {row['region']} | {row['rurality']} | "
-                     f"{row['imd_quintile']} | {employer} | {row['team_model']} |")
+        cells = (row["region"], row["rurality"], row["imd_quintile"], employer, row["team_model"])
+        # site ids match the contract's identifier pattern (letters, digits, . _ -): safe in a role
+        lines.append(f"| {{doc}}`Site {site_id} </{page}>` | " + " | ".join(table_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -117,11 +117,12 @@ def _stderr_to(log):
 
 def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float) -> None:
     """Make the executed notebook ready to publish: fill {{name}} placeholders in markdown
-    (e.g. a site's title), hide papermill's injected parameter cell, and add a provenance box
-    under the title."""
+    (e.g. a site's title) with the parameter's value escaped as literal text, hide papermill's
+    injected parameter cell, and add a provenance box under the title."""
     import nbformat
 
     from helpers.report.disclosure import Policy
+    from helpers.report.escape import markdown_text
     from helpers.report.provenance import provenance_markdown
 
     notebook = nbformat.read(path, as_version=4)
@@ -133,7 +134,7 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
             cell.metadata["tags"] = [*tags, "remove-cell"]
         if cell.cell_type == "markdown":
             for name, value in job.parameters.items():
-                cell.source = cell.source.replace("{{" + name + "}}", str(value))
+                cell.source = cell.source.replace("{{" + name + "}}", markdown_text(value))
     depth = len(Path(job.output).parts) - 1
     box = provenance_markdown(context, job.parameters, job.inputs,
                               time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)), duration,

@@ -90,12 +90,14 @@ def publish(table: pd.DataFrame, policy: Policy, counts: list[str] = (), n_colum
 
     `counts` are columns of people counts; `statistics` are columns computed from
     the `n_column` people of each row. Returns a Styler whose HTML carries the
-    class `disclosure-checked`, which the release checklist looks for.
+    class `disclosure-checked`, which the release checklist looks for; cells, index
+    and column labels are HTML-escaped (a Styler does not escape by default).
     """
     out = table
     if n_column is not None:
         out = protect_statistics(out, policy, n_column, list(statistics))
     if counts:
         out = protect_counts(out, policy, list(counts))
-    return out.style.set_table_attributes(f'class="{CHECKED_CLASS}"').format(
-        lambda v: v if isinstance(v, str) else (f"{v:.2f}" if isinstance(v, float) else v), na_rep="")
+    styler = out.style.set_table_attributes(f'class="{CHECKED_CLASS}"').format(
+        lambda v: v if isinstance(v, str) else (f"{v:.2f}" if isinstance(v, float) else v), na_rep="", escape="html")
+    return styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)

@@ -24,6 +24,7 @@ from matplotlib.path import Path
 
 from helpers.analysis.cmoc import STANCES
 from helpers.analysis.theory import CATEGORIES
+from helpers.report.escape import figure_text, markdown_text
 from helpers.report.figures import PALETTE
 from helpers.report.realist_figures import lighten
 
@@ -199,8 +200,8 @@ def theory_figure(graph: nx.DiGraph):
         ax.add_patch(FancyBboxPatch((x - NODE_W / 2, y - NODE_H / 2), NODE_W, NODE_H,
                                     boxstyle="round,pad=0,rounding_size=0.08", facecolor=lighten(colour, 0.5),
                                     edgecolor=colour, linewidth=1.6, zorder=2))
-        ax.text(x, y, "\n".join(textwrap.wrap(data["label"], 17)), ha="center", va="center", fontsize=10,
-                zorder=3, linespacing=1.1)
+        ax.text(x, y, figure_text("\n".join(textwrap.wrap(data["label"], 17))), ha="center", va="center",
+                fontsize=10, zorder=3, linespacing=1.1)
     ax.set_xlim(min(xs) - NODE_W / 2 - 0.05, max(xs) + NODE_W / 2 + 0.05)
     ax.set_ylim(-depth - NODE_H / 2 - 0.1, NODE_H / 2 + 0.1)
     ax.set_aspect("equal")
@@ -245,14 +246,15 @@ def theory_changes_phrase(graph: nx.DiGraph, overall: pd.DataFrame, cmocs: pd.Da
 
     Nodes of the categories new_concept and new_outcome, and links and CMOCs of
     origin "evaluation", are additions; everything else is the initial theory.
-    Added links are listed one per line; CMOCs carry their overall verdict.
+    Added links are listed one per line; CMOCs carry their overall verdict. Labels and
+    relations are data, escaped as literal text.
     """
     verdict = overall.set_index("cmoc_id")["verdict"]
-    label = {n: d["label"] for n, d in graph.nodes(data=True)}
-    nodes = {c: [d["label"] for _, d in graph.nodes(data=True) if d["category"] == c] for c in CATEGORIES}
-    links = {o: [f"{label[u]} → {label[v]} (*{d['relation']}*)" for u, v, d in graph.edges(data=True)
+    label = {n: markdown_text(d["label"]) for n, d in graph.nodes(data=True)}
+    nodes = {c: [label[n] for n, d in graph.nodes(data=True) if d["category"] == c] for c in CATEGORIES}
+    links = {o: [f"{label[u]} → {label[v]} (*{markdown_text(d['relation'])}*)" for u, v, d in graph.edges(data=True)
                  if d["origin"] == o] for o in ("review", "evaluation")}
-    tested = {o: [f"{c} ({verdict[c]})" for c in cmocs.loc[cmocs["origin"] == o, "cmoc_id"]]
+    tested = {o: [markdown_text(f"{c} ({verdict[c]})") for c in cmocs.loc[cmocs["origin"] == o, "cmoc_id"]]
               for o in ("review", "evaluation")}
 
     def listed(items: list[str]) -> str:
