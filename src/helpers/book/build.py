@@ -22,7 +22,7 @@ from helpers.book.release import checklist
 from helpers.book.sphinx_build import SphinxServer
 from helpers.book.substitutions import substitutions
 from helpers.core.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
-from helpers.core.files import replace_dir, restore_interrupted, write_atomic
+from helpers.core.files import check_writable, replace_dir, restore_interrupted, write_atomic
 from helpers.core.project import Project
 from helpers.data.dataset import Dataset, load_dataset
 from helpers.data.dictionary import dictionary_markdown, tables_markdown
@@ -43,7 +43,10 @@ SYNTHETIC_BANNER = (
 
 
 def run_notebooks(project: Project, options: BuildOptions, pool=None, out=print) -> tuple[RunReport | None, int]:
-    """`linkbook run`: the pipeline's report and exit code (invalid data: its problems printed, exit 2)."""
+    """`linkbook run`: the pipeline's report and exit code (invalid data: its problems printed, exit 2).
+    A results or cache folder that cannot be written stops it at once (OSError, one line from the CLI)."""
+    for folder in (project.root / options.results, project.cache):
+        check_writable(folder)
     try:
         report = run_pipeline(project, options, pool=pool, out=out)
     except InvalidDataset as err:
@@ -61,7 +64,6 @@ def build_book(project: Project, options: BuildOptions, sphinx: SphinxServer, po
     if report.failed and not options.keep_going:
         out("Not building the book: fix the failing notebook(s) or use --keep-going.")
         return EXIT_FAILED
-    restore_interrupted_swap(project)
     dataset = load_dataset(project.root / options.data)
     manifest = json.loads((project.root / options.results / "manifest.json").read_text(encoding="utf-8"))
     write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
@@ -159,6 +161,7 @@ def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = 
     left untouched. With `release_policy` (real data), also writes
     _build/release_checklist.md, listing the results files with their sensitivity.
     """
+    restore_interrupted_swap(project)
     digest = _sources_digest(project, deny_list)
     html = project.build / "html"
     stamp = project.cache / "book.sha256"
@@ -196,7 +199,11 @@ def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = 
             + ", ".join(leaked) + ". The previous book in _build/html is unchanged.")
         return 2
     new = project.build / f".html-new-{uuid.uuid4().hex[:6]}"
-    shutil.copytree(work / "_build" / "html", new)
+    try:
+        shutil.copytree(work / "_build" / "html", new)
+    except BaseException:  # a full disk, Ctrl-C: no half copy is left behind
+        shutil.rmtree(new, ignore_errors=True)
+        raise
     replace_dir(new, html)
     write_atomic(stamp, digest)
     write_atomic(toc_stamp, toc_digest)
@@ -215,8 +222,14 @@ def per_person_files(html: Path, results: dict[str, str]) -> list[str]:
 
 
 def restore_interrupted_swap(project: Project) -> None:
-    """If a previous build was killed between its two renames, put the old book back."""
+    """If a previous build was killed between its two renames, put the old book back; remove the
+    copies a killed build left (a half-copied new book, an old book not yet deleted)."""
     restore_interrupted(project.build / "html")
+    leftovers = [*project.build.glob(".html-new-*")]
+    if (project.build / "html").exists():
+        leftovers += project.build.glob(".html.old-*")
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def rameses_page(project: Project) -> str:

@@ -62,3 +62,14 @@ def storage_message(err: OSError) -> str | None:
         return None
     path = err.filename if err.filename is not None else "a file"
     return f"{path} {advice} ({err.strerror or os.strerror(err.errno)})"
+
+
+def check_writable(folder: Path) -> None:
+    """Raise the OSError of a folder that cannot be created or written (before hours of work)."""
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(folder)) from None
