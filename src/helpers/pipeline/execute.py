@@ -155,11 +155,14 @@ def _plain(traceback_lines) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     """Pool workers ignore Ctrl-C: the parent stops them in order, and their kernels with them.
-    A worker whose parent was killed exits, and its kernel, seeing it gone, exits too."""
+    A worker whose parent (`parent`, the pid that made the pool) was killed exits, and its
+    kernel, seeing it gone, exits too; so does a worker that starts after its parent died (it
+    would otherwise take its new parent, PID 1 or a subreaper, for its own and live on)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+    if os.getppid() != parent:
+        os._exit(0)
 
     def exit_when_orphaned():
         while os.getppid() == parent:
@@ -171,7 +174,7 @@ def _start_worker() -> None:
 
 def _executor(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=_start_worker)
+                               initializer=_start_worker, initargs=(os.getpid(),))
 
 
 def _warm_up(root: str, session: str, code: str, log: str) -> None:
