@@ -70,6 +70,7 @@ def build_book(project: Project, options: BuildOptions, sphinx: SphinxServer, po
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
     code = build_html(project, sphinx, deny_list=options.deny_list,
                       release_policy=None if dataset.metadata.synthetic else policy.statement(),
+                      release_threshold=policy.threshold,
                       results=manifest.get("results", {}), jobs=options.jobs, out=out)
     if code != 0:
         return code
@@ -151,7 +152,7 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
 
 def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = None,
                release_policy: str | None = None, results: dict[str, str] | None = None,
-               jobs: int | None = None, out=print) -> int:
+               jobs: int | None = None, out=print, release_threshold: int | None = None) -> int:
     """Run jupyter-book's Sphinx build, in `sphinx`, on `jobs` processes (default: the CPU
     count; warnings are errors, references checked), then the privacy guard.
 
@@ -210,7 +211,7 @@ def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = 
     out(f"Book written to {html.relative_to(project.root)}/index.html")
     if release_policy is not None:
         write_atomic(project.build / "release_checklist.md",
-                     checklist(html, release_policy, project.root / "results", results or {}))
+                     checklist(html, release_policy, project.root / "results", results or {}, release_threshold))
         out("Real data: release checklist for the output checker written to _build/release_checklist.md")
     return 0
 

@@ -8,7 +8,7 @@ import shutil
 import sys
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -59,7 +59,7 @@ def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | Non
     entries = read_pipeline(project.notebooks)
     policy = replace(policy, withheld=withheld_cells(dataset, policy))  # the same cells on every page
     jobs = plan_jobs(entries, dataset, data_dir, results_dir, sites,
-                     common={"disclosure": asdict(policy)})
+                     common={"disclosure": policy.parameters()})
     cache = JobCache(project.cache)
     env_hash = environment_hash(project)
     templates = {j.template: sha256_file(project.notebooks / j.template) for j in jobs}

@@ -22,7 +22,7 @@ withholds the same cells, with their statistics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,10 @@ class Policy:
 
     def __post_init__(self):  # job parameters arrive as lists
         object.__setattr__(self, "withheld", tuple(sorted({(str(a), str(b)) for a, b in self.withheld})))
+
+    def parameters(self) -> dict:
+        """The policy as a notebook parameter (lists, not tuples: papermill writes lists literally)."""
+        return {**asdict(self), "withheld": [list(cell) for cell in self.withheld]}
 
     def at(self, site_id: str) -> Policy:
         """The policy of one site's page."""
