@@ -13,7 +13,9 @@ it reaches a generated page it passes through the function for its target:
 - `table_cell`: a cell of a Markdown table (the same, as `|` is punctuation).
 - `html_text`: HTML text or attribute (quotes included), for raw HTML outputs and
   the theme's announcement banner.
-- `figure_text`: a label drawn by matplotlib, whose `$...$` is mathtext.
+
+Figures draw labels as plain text: the book style turns matplotlib's mathtext off
+(`helpers.report.figures.use_book_style`).
 
 Prefer passing a value as data (myst-nb `glue`, DataFrame HTML) where that is
 possible; use these where a value must be pasted into generated markup.
@@ -42,8 +44,3 @@ def table_cell(value) -> str:
 def html_text(value) -> str:
     """`value` as HTML text, safe inside an element or a quoted attribute."""
     return html.escape(str(value), quote=True)
-
-
-def figure_text(value) -> str:
-    """`value` as a matplotlib label drawn literally (no mathtext)."""
-    return str(value).replace("$", r"\$")

@@ -21,10 +21,11 @@ def use_book_style() -> None:
     browser's find-in-page and read by the privacy guard); it is also quicker to
     draw than PNG and a quarter of the size. The SVG is made byte-stable: a fixed
     id salt and no creation date. Each figure is drawn once, by the inline backend.
+    Text is drawn as it is (no mathtext): labels are data, and a `$` in one is a dollar.
     """
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold",
-                         "svg.fonttype": "none", "svg.hashsalt": "linkbook"})
+                         "svg.fonttype": "none", "svg.hashsalt": "linkbook", "text.parse_math": False})
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats

@@ -24,7 +24,7 @@ from matplotlib.path import Path
 
 from helpers.analysis.cmoc import STANCES
 from helpers.analysis.theory import CATEGORIES
-from helpers.report.escape import figure_text, markdown_text
+from helpers.report.escape import markdown_text
 from helpers.report.figures import PALETTE
 from helpers.report.realist_figures import lighten
 
@@ -200,8 +200,8 @@ def theory_figure(graph: nx.DiGraph):
         ax.add_patch(FancyBboxPatch((x - NODE_W / 2, y - NODE_H / 2), NODE_W, NODE_H,
                                     boxstyle="round,pad=0,rounding_size=0.08", facecolor=lighten(colour, 0.5),
                                     edgecolor=colour, linewidth=1.6, zorder=2))
-        ax.text(x, y, figure_text("\n".join(textwrap.wrap(data["label"], 17))), ha="center", va="center",
-                fontsize=10, zorder=3, linespacing=1.1)
+        ax.text(x, y, "\n".join(textwrap.wrap(data["label"], 17)), ha="center", va="center", fontsize=10,
+                zorder=3, linespacing=1.1)
     ax.set_xlim(min(xs) - NODE_W / 2 - 0.05, max(xs) + NODE_W / 2 + 0.05)
     ax.set_ylim(-depth - NODE_H / 2 - 0.1, NODE_H / 2 + 0.1)
     ax.set_aspect("equal")

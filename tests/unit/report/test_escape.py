@@ -12,7 +12,7 @@ from docutils.core import publish_doctree
 from myst_parser.parsers.docutils_ import Parser
 
 from helpers.book.pages import _failed_page
-from helpers.report.escape import figure_text, html_text, markdown_text, table_cell
+from helpers.report.escape import html_text, markdown_text, table_cell
 from helpers.report.programme_theory import theory_changes_phrase
 from helpers.report.provenance import provenance_markdown
 
@@ -62,9 +62,22 @@ def test_a_value_as_a_table_cell_stays_in_its_cell(tmp_path):
     assert not (tmp_path / "marker").exists()
 
 
-def test_html_text_and_figure_text():
+def test_html_text_escapes_tags_and_quotes():
     assert html_text('<img src=x onerror="alert(1)">') == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
-    assert figure_text("cost $5 to $10") == r"cost \$5 to \$10"
+
+
+def test_figures_draw_a_label_with_dollars_as_it_is():
+    import matplotlib.pyplot as plt
+
+    from helpers.report.figures import use_book_style
+
+    use_book_style()
+    fig, ax = plt.subplots()
+    label = r"$\frac{a}{b}$ costs $5"  # mathtext would typeset the first part as a fraction
+    text = ax.text(0, 0, label)
+    fig.canvas.draw()
+    assert text._preprocess_math(text.get_text()) == (label, False)
+    plt.close(fig)
 
 
 def test_the_provenance_box_shows_a_hostile_dataset_name_and_parameter_literally(tmp_path):
