@@ -122,12 +122,11 @@ def deny_form(name: str) -> str:
 
 def _matches(text: str, deny: list[str]) -> list[tuple[str, str, int]]:
     """(kind, matched text, offset) for every identifier in normalised `text`."""
-    found = [("e-mail address", m.group(0), m.start()) for m in EMAIL.finditer(text)]
-    found += [("NHS number", m.group(0), m.start()) for m in NHS_CANDIDATE.finditer(text)
-              if nhs_number_is_valid(m.group(1) + m.group(3) + m.group(4))]
-    nhs = {at for _, _, at in found}
+    nhs = [("NHS number", m.group(0), m.start()) for m in NHS_CANDIDATE.finditer(text)
+           if nhs_number_is_valid(m.group(1) + m.group(3) + m.group(4))]
+    found = [("e-mail address", m.group(0), m.start()) for m in EMAIL.finditer(text)] + nhs
     found += [("UK phone number", m.group(0), m.start()) for m in UK_PHONE.finditer(text)
-              if m.start() not in nhs and len(re.findall(r"\d+", m.group(0)[m.end("prefix") - m.start():])) <= PHONE_GROUPS]
+              if m.start() not in {at for *_, at in nhs} and _phone_groups(m) <= PHONE_GROUPS]
     found += [("UK postcode", m.group(0), m.start()) for m in POSTCODE.finditer(text)
               if not ORDINAL.fullmatch(m.group(2))]
     found += [("date of birth", m.group(0), m.start()) for m in BIRTH.finditer(text)]
@@ -140,6 +139,11 @@ def _matches(text: str, deny: list[str]) -> list[tuple[str, str, int]]:
 
 INLINE_TAGS = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "font", "i", "ins", "kbd",
                "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr"}
+
+
+def _phone_groups(match: re.Match) -> int:
+    """Groups of digits after a phone number's prefix (0, +44, 0044)."""
+    return len(re.findall(r"\d+", match.string[match.end("prefix"):match.end()]))
 
 
 class _VisibleText(HTMLParser):
