@@ -125,3 +125,16 @@ def test_network_labels_name_no_participant_and_no_small_role():
     assert sorted([labels["S1-HP02"], labels["S1-HP03"]]) == ["GP 1", "GP 2"]
     assert sorted([labels["S1-V1"], labels["S1-V2"]]) == ["VCSE worker 1", "VCSE worker 2"]
     assert not any("HP" in label or "S1" in label for label in labels.values())
+
+
+def test_a_panel_whose_every_site_is_withheld_is_drawn_empty():
+    import matplotlib.pyplot as plt
+
+    from helpers.analysis.site_measures import spearman
+    from helpers.report.realist_figures import association_figure
+
+    table = pd.DataFrame({"embeddedness": [0.1, 0.5], "change_ons_happy": [float("nan")] * 2}, index=["S1", "S2"])
+    fig = association_figure(table, "embeddedness", {"change_ons_happy": "Change"},
+                             spearman(table, "embeddedness", ["change_ons_happy"]), "score")
+    assert "0 sites" in fig.axes[0].get_title()
+    plt.close(fig)
