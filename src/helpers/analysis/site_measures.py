@@ -17,7 +17,7 @@ from helpers.analysis.scoring import MEASURES, scores
 def measures_by_site(dataset: Dataset) -> pd.DataFrame:
     """Per site (index site_id): IMD quintile, segments, holding share, embeddedness score, job
     satisfaction share in the link worker's own words, and the mean wave 2 - wave 1 change of each
-    well-being measure (``change_<measure>``, patients with both waves)."""
+    well-being measure (``change_<measure>``, over the ``n_pairs_<measure>`` patients with both waves)."""
     voices = Q.who(dataset)
     table = pd.DataFrame(index=pd.Index(dataset.site_ids, name="site_id"))
     table["imd_quintile"] = dataset.sites.set_index("site_id")["imd_quintile"].astype("float64")
@@ -29,9 +29,10 @@ def measures_by_site(dataset: Dataset) -> pd.DataFrame:
                                                on="participant_id")
     for site_id in dataset.site_ids:
         changes = paired_outcomes(long[long["site_id"] == site_id], site_id, tests=False)  # means only
-        changes = changes.set_index("measure")["mean_diff"]
+        changes = changes.set_index("measure")
         for measure in MEASURES:
-            table.loc[site_id, f"change_{measure}"] = changes[measure]
+            table.loc[site_id, f"change_{measure}"] = changes.at[measure, "mean_diff"]
+            table.loc[site_id, f"n_pairs_{measure}"] = int(changes.at[measure, "n_pairs"])
     return table
 
 

@@ -22,7 +22,7 @@ from helpers.book.release import checklist
 from helpers.book.sphinx_build import SphinxServer
 from helpers.book.substitutions import substitutions
 from helpers.core.exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK
-from helpers.core.files import replace_dir, restore_interrupted, write_atomic
+from helpers.core.files import check_writable, replace_dir, restore_interrupted, write_atomic
 from helpers.core.project import Project
 from helpers.data.dataset import Dataset, load_dataset
 from helpers.data.dictionary import dictionary_markdown, tables_markdown
@@ -30,6 +30,7 @@ from helpers.data.problems import InvalidDataset
 from helpers.pipeline.options import BuildOptions
 from helpers.pipeline.run import RunReport, run_pipeline
 from helpers.report.disclosure import load_policy
+from helpers.report.escape import html_text, table_cell
 from helpers.report.provenance import provenance_page
 
 SITES_CAPTION = "Sites"
@@ -42,7 +43,10 @@ SYNTHETIC_BANNER = (
 
 
 def run_notebooks(project: Project, options: BuildOptions, pool=None, out=print) -> tuple[RunReport | None, int]:
-    """`linkbook run`: the pipeline's report and exit code (invalid data: its problems printed, exit 2)."""
+    """`linkbook run`: the pipeline's report and exit code (invalid data: its problems printed, exit 2).
+    A results or cache folder that cannot be written stops it at once (OSError, one line from the CLI)."""
+    for folder in (project.root / options.results, project.cache):
+        check_writable(folder)
     try:
         report = run_pipeline(project, options, pool=pool, out=out)
     except InvalidDataset as err:
@@ -60,14 +64,14 @@ def build_book(project: Project, options: BuildOptions, sphinx: SphinxServer, po
     if report.failed and not options.keep_going:
         out("Not building the book: fix the failing notebook(s) or use --keep-going.")
         return EXIT_FAILED
-    restore_interrupted_swap(project)
     dataset = load_dataset(project.root / options.data)
     manifest = json.loads((project.root / options.results / "manifest.json").read_text(encoding="utf-8"))
     write_generated_sources(project, dataset, site_pages(project, dataset, report), manifest)
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
     code = build_html(project, sphinx, deny_list=options.deny_list,
                       release_policy=None if dataset.metadata.synthetic else policy.statement(),
-                      results=manifest.get("results", {}), jobs=options.jobs, out=out)
+                      release_threshold=policy.threshold, results=manifest.get("results", {}),
+                      results_dir=project.root / options.results, jobs=options.jobs, out=out)
     if code != 0:
         return code
     return EXIT_FAILED if report.failed else EXIT_OK
@@ -107,7 +111,7 @@ def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
     config.setdefault("parse", {})["myst_substitutions"] = substitutions()
     theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     if dataset.metadata.synthetic:
-        theme["announcement"] = SYNTHETIC_BANNER.format(name=dataset.metadata.name)
+        theme["announcement"] = SYNTHETIC_BANNER.format(name=html_text(dataset.metadata.name))  # raw HTML in the theme
     if indexed:
         # The sidebar lists chapters only: a hundred site links would bury it, and
         # every page would carry (and Sphinx rebuild) the whole list.
@@ -129,8 +133,9 @@ def sites_index_page(dataset: Dataset, site_pages: list[str]) -> str:
     for site_id, page in zip(dataset.site_ids, site_pages):
         row = sites.loc[site_id]
         employer = "primary care" if row["employer"] == "primary_care" else "VCSE organisation"
-        lines.append(f"| {{doc}}`Site {site_id} </{page}>` | {row['region']} | {row['rurality']} | "
-                     f"{row['imd_quintile']} | {employer} | {row['team_model']} |")
+        cells = (row["region"], row["rurality"], row["imd_quintile"], employer, row["team_model"])
+        # site ids match the contract's identifier pattern (letters, digits, . _ -): safe in a role
+        lines.append(f"| {{doc}}`Site {site_id} </{page}>` | " + " | ".join(table_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +152,8 @@ def _sources_digest(project: Project, deny_list: Path | None) -> str:
 
 def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = None,
                release_policy: str | None = None, results: dict[str, str] | None = None,
-               jobs: int | None = None, out=print) -> int:
+               jobs: int | None = None, out=print, release_threshold: int | None = None,
+               results_dir: Path | None = None) -> int:
     """Run jupyter-book's Sphinx build, in `sphinx`, on `jobs` processes (default: the CPU
     count; warnings are errors, references checked), then the privacy guard.
 
@@ -157,6 +163,7 @@ def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = 
     left untouched. With `release_policy` (real data), also writes
     _build/release_checklist.md, listing the results files with their sensitivity.
     """
+    restore_interrupted_swap(project)
     digest = _sources_digest(project, deny_list)
     html = project.build / "html"
     stamp = project.cache / "book.sha256"
@@ -194,14 +201,19 @@ def build_html(project: Project, sphinx: SphinxServer, deny_list: Path | None = 
             + ", ".join(leaked) + ". The previous book in _build/html is unchanged.")
         return 2
     new = project.build / f".html-new-{uuid.uuid4().hex[:6]}"
-    shutil.copytree(work / "_build" / "html", new)
+    try:
+        shutil.copytree(work / "_build" / "html", new)
+    except BaseException:  # a full disk, Ctrl-C: no half copy is left behind
+        shutil.rmtree(new, ignore_errors=True)
+        raise
     replace_dir(new, html)
     write_atomic(stamp, digest)
     write_atomic(toc_stamp, toc_digest)
     out(f"Book written to {html.relative_to(project.root)}/index.html")
     if release_policy is not None:
         write_atomic(project.build / "release_checklist.md",
-                     checklist(html, release_policy, project.root / "results", results or {}))
+                     checklist(html, release_policy, results_dir or project.root / "results", results or {},
+                               release_threshold))
         out("Real data: release checklist for the output checker written to _build/release_checklist.md")
     return 0
 
@@ -213,8 +225,14 @@ def per_person_files(html: Path, results: dict[str, str]) -> list[str]:
 
 
 def restore_interrupted_swap(project: Project) -> None:
-    """If a previous build was killed between its two renames, put the old book back."""
+    """If a previous build was killed between its two renames, put the old book back; remove the
+    copies a killed build left (a half-copied new book, an old book not yet deleted)."""
     restore_interrupted(project.build / "html")
+    leftovers = [*project.build.glob(".html-new-*")]
+    if (project.build / "html").exists():
+        leftovers += project.build.glob(".html.old-*")
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def rameses_page(project: Project) -> str:

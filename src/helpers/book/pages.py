@@ -7,6 +7,7 @@ from pathlib import Path
 from helpers.data.dataset import Dataset
 from helpers.core.files import write_atomic
 from helpers.core.project import Project
+from helpers.report.escape import markdown_text
 
 
 def site_pages(project: Project, dataset: Dataset, report) -> list[str]:
@@ -24,18 +25,20 @@ def site_pages(project: Project, dataset: Dataset, report) -> list[str]:
             pages.append(str(Path("book/generated") / Path(job.output).with_suffix("")))
             continue
         else:
-            write_atomic(notice, f"# Site {site_id}: not run\n\nThis site's notebook has not been run for this build "
+            write_atomic(notice, f"# Site {markdown_text(site_id)}: not run\n\nThis site's notebook has not been run for this build "
                                  "(the run was limited with `--site`).\n")
         pages.append(str(Path("book/generated/notices") / f"site-{site_id}"))
     return pages
 
 
 def _failed_page(site_id: str, job_name: str, error: dict) -> str:
+    """The notice for a failed site; the error message may quote data, so it is escaped."""
+    message = markdown_text(f"{error.get('ename')}: {error.get('evalue')}")
     return (
-        f"# Site {site_id}: analysis failed\n\n"
+        f"# Site {markdown_text(site_id)}: analysis failed\n\n"
         ":::{error}\n"
-        f"The notebook for this site failed in cell {error.get('cell')} with "
-        f"`{error.get('ename')}: {error.get('evalue')}`. Its results are not in this book. "
+        f"The notebook for this site failed in cell {error.get('cell')} with {message}. "
+        "Its results are not in this book. "
         f"The full traceback is in `.linkbook-cache/failures/{job_name}.txt`.\n"
         ":::\n"
     )

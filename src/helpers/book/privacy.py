@@ -1,11 +1,14 @@
 """The privacy guard: scan everything about to be published for personal identifiers.
 
-It reads every rendered HTML page and SVG figure (their visible text) and every
-downloadable notebook (cell sources, text outputs and the text of figures) and
-reports e-mail addresses, UK phone numbers, NHS numbers (ten digits passing the
-modulus 11 check), UK postcodes, dates of birth and any name from an optional
-deny-list file kept outside the repository. It also refuses data files (CSV,
-Excel, Parquet) in the site.
+It reads every rendered HTML page and SVG figure (their visible text), every
+downloadable notebook (cell sources, text outputs and the text of figures), the
+page sources offered for download and the search index, and reports e-mail
+addresses, UK phone numbers, NHS numbers (ten digits passing the modulus 11
+check), UK postcodes, dates of birth and any name from an optional deny-list file
+kept outside the repository, in the forms listed in FORMS. Text is normalised
+before matching (`normalise`). It also refuses data files (CSV, Excel, Parquet)
+in the site. No pattern finds a person described by context (a role at a small
+site, an event) or a name missing from the deny-list: see SECURITY.md.
 """
 
 from __future__ import annotations
@@ -16,23 +19,72 @@ import html
 import json
 import os
 import re
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from multiprocessing import get_context
 from pathlib import Path
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-UK_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)(?:\d[\s)-]{0,2}){9,10}(?![\w])")
-NHS_CANDIDATE = re.compile(r"(?<![\w.-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w.-])")
-POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])")
-DATE = r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}(st|nd|rd|th)? [A-Z][a-z]+ \d{4})"
-BIRTH = re.compile(rf"(date of birth|\bd\.?o\.?b\b|\bborn( on)?)\W{{0,4}}{DATE}", re.IGNORECASE)
+# The patterns read normalised text (see `normalise`): NFKC, entities decoded, tags removed,
+# accents folded, every kind of whitespace collapsed to one space; case is kept, and the
+# patterns ignore it. FORMS lists, for each pattern, the written forms it is meant to catch.
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+", re.IGNORECASE)
+UK_PHONE = re.compile(r"(?<![\w+])(?P<prefix>(?:\+|00)44 ?(?:\(0\) ?)?|\(?0)\d(?:(?:\)? ?|[.-])\d){8,9}(?!\w|[.-]\d)")
+PHONE_GROUPS = 4  # a number written in more groups of digits than this is a row of figures, not a phone
+NHS_CANDIDATE = re.compile(r"(?<![\w-])(?<!\d[.,])(\d{3})([ .-]?)(\d{3})\2(\d{4})(?!\w|[.,-]\d)")
+POSTCODE = re.compile(r"(?<![a-z0-9])([a-z]{1,2}[0-9][a-z0-9]?) ?([0-9][abd-hjlnp-uw-z]{2})(?![a-z0-9])",
+                      re.IGNORECASE)
+ORDINAL = re.compile(r"1st|2nd|3rd|[04-9]th")  # '2nd', '4th' written in lower case: an ordinal, not a postcode
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+         r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|{DAY} (?:of )?{MONTH},? \d{{4}}"
+        rf"|{MONTH} {DAY},? \d{{4}})")
+BIRTH = re.compile(rf"(?:date of birth|\bd\.? ?o\.? ?b\b\.?|\bborn(?: on)?)(?:\W{{0,3}}(?:is|was|on|of|the)\b){{0,3}}"
+                   rf"\W{{0,4}}{DATE}", re.IGNORECASE)
+FORMS = {
+    "e-mail address": "name@example.org in any case",
+    "NHS number": "ten digits passing the modulus 11 check, grouped 3-3-4 by spaces, hyphens or dots or "
+                  "not grouped, also at the end of a sentence",
+    "UK phone number": "0 or +44 or 0044 then ten digits, grouped by spaces, hyphens, dots or brackets",
+    "UK postcode": "outward and inward code in any case, with or without the space (an ordinal like "
+                   "'2nd' written in lower case is not taken for an inward code)",
+    "date of birth": "'date of birth', 'DOB' or 'born' (with up to three of is/was/on/of/the) then a date: "
+                     "12/05/1948, 1948-05-12, 3 April 1950, 3rd of Apr 1950, April 3, 1950",
+    "name on the deny-list": "the name as a whole word in any case, accents or none (Zoe for Zoë), split by "
+                             "a line break, a non-breaking space or HTML tags, in the possessive",
+}
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|td|th|table|h[1-6]|section|pre|dd|dt|dl|hr)\b[^<>]{0,2000}>",
+                        re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "þ": "th",
+                          "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "’": "'", "‘": "'"})
+
+
+def normalise(text: str) -> str:
+    """Text as the patterns read it: Unicode NFKC, HTML entities decoded, tags removed (a block
+    tag leaves a space, an inline one nothing), accents folded (Zoë -> Zoe), invisible characters
+    dropped and every run of whitespace (line breaks, non-breaking spaces) one space."""
+    text = unicodedata.normalize("NFKC", text)
+    if "<" in text:
+        text = _TAG.sub("", _BLOCK_TAG.sub(" ", text))
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE).translate(_LETTERS))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SPACE.sub(" ", text)
+
+
 SVG_HIDDEN = re.compile(r"<(style|script)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 SVG_TEXT = re.compile(r">([^<]*[^<\s][^<]*)<")
 NEWLINE = re.compile("\n")
 SEPARATOR = "\n\x00\n"  # between text chunks of one file: no pattern but a date of birth can span it
-SCANNED_SUFFIXES = (".html", ".svg", ".ipynb", ".md", ".txt")
+SCANNED_SUFFIXES = (".html", ".svg", ".ipynb", ".md", ".txt", ".py")
+SEARCH_INDEX = "searchindex.js"  # Sphinx's search index: the words of every page, and their titles
+JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 PARALLEL_FROM = 64  # files; fewer are scanned in this process
 DATA_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xls", ".parquet", ".feather", ".sav", ".dta", ".pickle", ".pkl"}
 
@@ -59,48 +111,82 @@ def nhs_number_is_valid(digits: str) -> bool:
 
 
 def scan_text(text: str, deny: list[str]) -> list[tuple[str, str]]:
-    """(kind, matched text) for every identifier in `text`."""
-    return [(kind, match) for kind, match, _ in _matches(text, deny)]
+    """(kind, matched text) for every identifier in `text` (text and names normalised first)."""
+    return [(kind, match) for kind, match, _ in _matches(normalise(text), deny)]
+
+
+def deny_form(name: str) -> str:
+    """A deny-listed name as it is matched: normalised and case-folded."""
+    return normalise(name).strip().casefold()
 
 
 def _matches(text: str, deny: list[str]) -> list[tuple[str, str, int]]:
-    """(kind, matched text, offset) for every identifier in `text`."""
-    found = [("e-mail address", m.group(0), m.start()) for m in EMAIL.finditer(text)]
-    found += [("NHS number", m.group(0), m.start()) for m in NHS_CANDIDATE.finditer(text)
-              if nhs_number_is_valid("".join(m.groups()))]
-    nhs = {f for _, f, _ in found}
-    found += [("UK phone number", m.group(0).strip(), m.start()) for m in UK_PHONE.finditer(text)
-              if m.group(0) not in nhs]
-    found += [("UK postcode", m.group(0), m.start()) for m in POSTCODE.finditer(text)]
+    """(kind, matched text, offset) for every identifier in normalised `text`."""
+    nhs = [("NHS number", m.group(0), m.start()) for m in NHS_CANDIDATE.finditer(text)
+           if nhs_number_is_valid(m.group(1) + m.group(3) + m.group(4))]
+    found = [("e-mail address", m.group(0), m.start()) for m in EMAIL.finditer(text)] + nhs
+    found += [("UK phone number", m.group(0), m.start()) for m in UK_PHONE.finditer(text)
+              if m.start() not in {at for *_, at in nhs} and _phone_groups(m) <= PHONE_GROUPS]
+    found += [("UK postcode", m.group(0), m.start()) for m in POSTCODE.finditer(text)
+              if not ORDINAL.fullmatch(m.group(2))]
     found += [("date of birth", m.group(0), m.start()) for m in BIRTH.finditer(text)]
-    for name in deny:
+    folded = text.casefold() if deny else ""  # offsets move only where a letter folds to two (ß -> ss)
+    for name in dict.fromkeys(f for f in map(deny_form, deny) if f):
         found += [("name on the deny-list", m.group(0), m.start())
-                  for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)]
+                  for m in re.finditer(rf"(?<!\w){re.escape(name)}(?:'s?)?(?!\w)", folded)]
     return found
 
 
+INLINE_TAGS = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "font", "i", "ins", "kbd",
+               "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr"}
+
+
+def _phone_groups(match: re.Match) -> int:
+    """Groups of digits after a phone number's prefix (0, +44, 0044)."""
+    return len(re.findall(r"\d+", match.string[match.end("prefix"):match.end()]))
+
+
 class _VisibleText(HTMLParser):
-    """Text a reader can see, with the line it starts on; scripts and styles are skipped."""
+    """Text a reader can see, with the line it starts on; scripts and styles are skipped. Text runs
+    on across inline tags (a name split as Zo<b>ë</b> stays one word); other tags end a chunk."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.chunks: list[tuple[int, str]] = []
         self._skip = 0
+        self._run: list[str] = []
+        self._line = 0
+
+    def _flush(self):
+        text = "".join(self._run)
+        if text.strip():
+            self.chunks.append((self._line, text))
+        self._run = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        if tag not in INLINE_TAGS:
+            self._flush()
         for name, value in attrs:
-            if name in ("alt", "title") and value:
+            if name in ("alt", "title", "aria-label") and value:
                 self.chunks.append((self.getpos()[0], value))
 
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
+        if tag not in INLINE_TAGS:
+            self._flush()
 
     def handle_data(self, data):
-        if not self._skip and data.strip():
-            self.chunks.append((self.getpos()[0], data))
+        if not self._skip:
+            if not self._run:
+                self._line = self.getpos()[0]
+            self._run.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
 
 
 def _svg_text(svg: str) -> list[tuple[int, str]]:
@@ -116,6 +202,7 @@ def _svg_text(svg: str) -> list[tuple[int, str]]:
 def _html_chunks(path: Path):
     parser = _VisibleText()
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    parser.close()
     return [(f"line {line}", text) for line, text in parser.chunks]
 
 
@@ -153,11 +240,13 @@ def resolve_deny_list(given: str | None, project_root: Path) -> Path | None:
 
 
 def read_deny_list(path: Path | None) -> list[str]:
-    """Names to refuse, one per line (# comments allowed); the file stays outside the repository."""
+    """Names to refuse, one per line (# comments allowed; a byte order mark is not part of the first
+    name), normalised as the scanned text is; the file stays outside the repository."""
     if path is None:
         return []
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    names = [normalise(line).strip() for line in lines if not line.lstrip().startswith("#")]
+    return [name for name in names if name]
 
 
 def scan_site(html_root: Path, deny: list[str], clean_record: Path | None = None) -> list[Finding]:
@@ -176,7 +265,7 @@ def scan_site(html_root: Path, deny: list[str], clean_record: Path | None = None
         name = str(path.relative_to(html_root))
         if path.suffix.lower() in DATA_SUFFIXES:
             findings.append(Finding(name, "file", "data file in the published site", path.name))
-        elif path.suffix in SCANNED_SUFFIXES:
+        elif path.suffix in SCANNED_SUFFIXES or path.name == SEARCH_INDEX:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest in known_clean:
                 clean.add(digest)
@@ -205,7 +294,7 @@ def _scan_files(files: list[tuple[Path, str]], deny: list[str]) -> list[list[Fin
 def _scan_file(path: Path, name: str, deny: list[str]) -> list[Finding]:
     """Scan a file's text chunks in one pass: joined with a separator no pattern can cross
     (other than 'date of birth' followed by a date on the next line, which is worth finding)."""
-    chunks = _chunks(path)
+    chunks = [(where, normalise(text)) for where, text in _chunks(path)]
     starts, offset = [], 0
     for _, text in chunks:
         starts.append(offset)
@@ -222,8 +311,26 @@ def _chunks(path: Path) -> list[tuple[str, str]]:
         return [(f"line {line}", text) for line, text in _svg_text(path.read_text(encoding="utf-8", errors="replace"))]
     if path.suffix == ".ipynb":
         return _notebook_chunks(path)
-    # page sources offered for download (.md, .txt)
-    return [(f"line {n}", line) for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)]
+    if path.name == SEARCH_INDEX:  # every string of the index: titles, terms, entries
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return [("search index", _js_string(m.group(1))) for m in JS_STRING.finditer(text)]
+    # page sources offered for download (.md, .txt, .py): one chunk per paragraph, so that a
+    # name broken over two lines is still found
+    chunks, paragraph = [], []
+    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines() + [""], 1):
+        if line.strip():
+            paragraph.append((n, line))
+        elif paragraph:
+            chunks.append((f"line {paragraph[0][0]}", "\n".join(text for _, text in paragraph)))
+            paragraph = []
+    return chunks
+
+
+def _js_string(body: str) -> str:
+    try:
+        return json.loads(f'"{body}"')
+    except ValueError:
+        return body
 
 
 def _read_clean_record(record: Path | None, rules: str) -> set[str]:

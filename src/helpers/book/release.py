@@ -5,6 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
+
 from helpers.report.disclosure import CHECKED_CLASS, SUPPRESSED
 
 
@@ -38,31 +40,45 @@ LEAVES = {"aggregate": "may leave the environment once an output checker has pas
           "per_person": "**must not leave the environment** (one row per participant)"}
 
 
-def results_section(results_dir: Path, results: dict[str, str]) -> list[str]:
-    """Markdown lines: every results file with its sensitivity (notebooks/pipeline.yml), its size
-    and whether it may leave the research environment."""
+COUNT_COLUMNS = ("n_pairs", "n_patients", "n_participants", "n_people", "n_followed_up", "n_lost")
+
+
+def small_rows(path: Path, threshold: int) -> int:
+    """Rows of a results file whose count of people (any COUNT_COLUMNS) is 1 to threshold - 1:
+    their statistics are exact and unrounded in the file, though the book suppresses them."""
+    frame = pd.read_csv(path)
+    counts = frame[[c for c in COUNT_COLUMNS if c in frame.columns]]
+    return int(((counts > 0) & (counts < threshold)).any(axis=1).sum()) if not counts.empty else 0
+
+
+def results_section(results_dir: Path, results: dict[str, str], threshold: int | None = None) -> list[str]:
+    """Markdown lines: every results file with its sensitivity (notebooks/pipeline.yml), its size,
+    its rows resting on fewer than `threshold` people, and whether it may leave the environment."""
     lines = ["## Results files", "", f"`{results_dir.name}/` as declared in notebooks/pipeline.yml. None of these "
-             "files is part of the book; they stay in the environment unless released on their own.", "",
-             "| file | sensitivity | rows | may it leave? |", "|---|---|---|---|"]
+             "files is part of the book; they stay in the environment unless released on their own. The files "
+             "hold exact, unrounded statistics for every row, including rows the book suppresses: a file may "
+             "leave only as the book shows it, with those rows removed and complementary suppression applied "
+             "(see the disclosure note of any page).", "",
+             "| file | sensitivity | rows | small-cell rows | may it leave? |", "|---|---|---|---|---|"]
     for name, level in results.items():
-        lines.append(f"| {name} | {level} | {_data_rows(results_dir / name)} | {LEAVES[level]} |")
+        path = results_dir / name
+        written = path.is_file()
+        rows = len(path.read_text(encoding="utf-8").splitlines()) - 1 if written else "not written"
+        small = small_rows(path, threshold) if written and threshold and name.endswith(".csv") else 0
+        leaves = LEAVES[level]
+        if level == "aggregate" and small:
+            leaves = f"only with its {small} small-cell row(s) removed, then once an output checker has passed it"
+        lines.append(f"| {name} | {level} | {rows} | {small if threshold else 'not counted'} | {leaves} |")
     return lines + ["", "## Tables and figures of the book", ""]
 
 
-def _data_rows(path: Path) -> int | str:
-    if not path.is_file():
-        return "not written"
-    with path.open(encoding="utf-8") as lines:
-        return sum(1 for _ in lines) - 1
-
-
 def checklist(html_root: Path, policy_statement: str, results_dir: Path | None = None,
-              results: dict[str, str] | None = None) -> str:
-    """Markdown listing the results files with their sensitivity (when given), and every
-    published table and figure with its disclosure status."""
+              results: dict[str, str] | None = None, threshold: int | None = None) -> str:
+    """Markdown listing the results files with their sensitivity and small-cell rows (when given),
+    and every published table and figure with its disclosure status."""
     lines = ["# Release checklist", "", f"Policy in force: {policy_statement}", ""]
     if results:
-        lines += results_section(results_dir, results)
+        lines += results_section(results_dir, results, threshold)
     lines += ["Every table and figure of the built book. Tables produced through the disclosure helper are "
               "marked *policy applied*; anything else needs a manual check before release.", "",
               "| page | line | element | disclosure status | to check |", "|---|---|---|---|---|"]

@@ -216,6 +216,12 @@ def main(argv=None) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as err:  # last resort: never show a traceback for input we did not foresee
+        from helpers.core.files import storage_message
+
+        message = storage_message(err) if isinstance(err, OSError) else None
+        if message is not None:  # a folder not writable, a full disk: the user can fix it
+            print(f"linkbook {args.command}: {message}", file=sys.stderr)
+            return EXIT_INVALID
         if os.environ.get("LINKBOOK_DEBUG"):
             raise
         print(f"linkbook {args.command}: unexpected error: {type(err).__name__}: {err}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
@@ -42,3 +43,33 @@ def restore_interrupted(target: Path) -> None:
     olds = sorted(target.parent.glob(f".{target.name}.old-*"))
     if olds:
         os.replace(olds[-1], target)
+
+
+_STORAGE_ADVICE = {
+    errno.EACCES: "is not writable: give linkbook write access to it, or choose another folder",
+    errno.EPERM: "is not writable: give linkbook write access to it, or choose another folder",
+    errno.EROFS: "is on a read-only file system: choose a writable folder",
+    errno.ENOSPC: "could not be written: the disk is full; free some space and run again",
+    errno.EDQUOT: "could not be written: the disk quota is used up; free some space and run again",
+}
+
+
+def storage_message(err: OSError) -> str | None:
+    """One line naming the path and what to do, for an OSError the user can fix (permissions,
+    read-only or full disk); None for any other error."""
+    advice = _STORAGE_ADVICE.get(err.errno)
+    if advice is None:
+        return None
+    path = err.filename if err.filename is not None else "a file"
+    return f"{path} {advice} ({err.strerror or os.strerror(err.errno)})"
+
+
+def check_writable(folder: Path) -> None:
+    """Raise the OSError of a folder that cannot be created or written (before hours of work)."""
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(folder)) from None

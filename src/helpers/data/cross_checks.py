@@ -52,6 +52,21 @@ def sites_exist(t, **_):
             for p in _unknown(name, t[name], "site_id", sites, "site does not exist in sites.csv")]
 
 
+@check("sites")
+def site_ids_differ_beyond_case(t, **_):
+    """Site ids name files (sites/S1.ipynb): on a case-insensitive file system S1 and s1 collide."""
+    ids = t["sites"]["site_id"].dropna()
+    first = {}
+    problems = []
+    for line, site in ids.items():
+        seen = first.setdefault(site.casefold(), site)
+        if seen != site:
+            problems.append(Problem("sites.csv", int(line), "site_id",
+                                    f"differs from site {seen} only by letter case (site ids name files, "
+                                    "and some file systems ignore case): rename one", site))
+    return problems
+
+
 @check("participants", "organisations")
 def one_identifier_namespace(t, **_):
     orgs = set(t["organisations"]["org_id"].dropna())
@@ -158,6 +173,51 @@ def fieldwork_order(t, **_):
 def code_parents_exist(t, **_):
     book = t["codebook"]
     return _unknown("codebook", book, "parent_id", book["code_id"], "parent code does not exist in codebook.csv")
+
+
+MAX_CODE_DEPTH = 32  # levels of nesting a codebook may have (the study's has 3)
+
+
+@check("codebook")
+def code_nesting_is_bounded(t, **_):
+    return codebook_depth_problems(t["codebook"])
+
+
+def codebook_depth_problems(book: pd.DataFrame) -> list[Problem]:
+    """The first code too deep in each branch nested more than MAX_CODE_DEPTH levels, and codes
+    in a loop of parents; found without recursion, so that a codebook of thousands of levels is
+    refused rather than overflowing the stack of whatever walks it."""
+    parent = {code: up for code, up in zip(book["code_id"], book["parent_id"]) if isinstance(up, str) and up}
+    depth: dict[str, int] = {}
+    for code in parent.keys() | set(book["code_id"]):
+        chain = []
+        while code not in depth and code in parent and code not in chain:
+            chain.append(code)
+            code = parent[code]
+        base = depth.get(code, 1 if code not in parent else -1)  # -1: a loop
+        for n, link in enumerate(reversed(chain), start=1):
+            depth[link] = -1 if base < 0 else base + n
+        depth.setdefault(code, base)
+    lines = dict(zip(book["code_id"], book.index))
+    problems = [Problem("codebook.csv", int(line), "parent_id", "codes form a loop of parents", code)
+                for code, line in lines.items() if depth.get(code) == -1]
+    problems += [Problem("codebook.csv", int(line), "parent_id",
+                         f"code is nested more than {MAX_CODE_DEPTH} levels deep (as are "
+                         f"{sum(1 for c in _below(code, parent) if depth.get(c, 0) > MAX_CODE_DEPTH)} codes "
+                         "below it): flatten the codebook", code)
+                 for code, line in lines.items() if depth.get(code) == MAX_CODE_DEPTH + 1]
+    return problems
+
+
+def _below(code: str, parent: dict[str, str]) -> list[str]:
+    children: dict[str, list[str]] = {}
+    for child, up in parent.items():
+        children.setdefault(up, []).append(child)
+    found, todo = [], list(children.get(code, []))
+    while todo:
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
 
 
 @check("codebook", "segments", "codings")

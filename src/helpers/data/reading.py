@@ -15,12 +15,20 @@ import pandas as pd
 from helpers.data.contract import Table
 from helpers.data.problems import Problem
 
+MAX_LINE_BYTES = 4 * 1024 * 1024  # one physical line of a contract CSV file (a segment's text is far shorter)
+MAX_FIELD_CHARS = MAX_LINE_BYTES  # one field, quoted line breaks included
+_BLOCK = 1024 * 1024
+
 
 def read_text_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Return the table as strings indexed by file line number, and the problems."""
     name = table.file
     if not path.is_file():
         return None, [Problem(name, None, None, "file is missing (every contract table is required, even if it has only a header)")]
+    too_long = _overlong_line(path)
+    if too_long is not None:
+        return None, [Problem(name, too_long, None, f"line is longer than {MAX_LINE_BYTES // 1024 // 1024} MiB: "
+                                                    "this is not a table of the data contract (check the export)")]
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -29,6 +37,7 @@ def read_text_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list
     if not text.strip():
         return None, [Problem(name, None, None, "file is empty: it needs at least a header row")]
 
+    csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
     try:
@@ -44,6 +53,9 @@ def read_text_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list
             rows.append([f.strip() for f in fields])
             lines.append(reader.line_num)
     except csv.Error as err:
+        if "field limit" in str(err):
+            return None, [Problem(name, reader.line_num, None, f"a field is longer than {MAX_FIELD_CHARS // 1024 // 1024} "
+                                                               "MiB (an unclosed quote?)")]
         return None, [Problem(name, reader.line_num, None, f"file is not valid CSV: {err}")]
 
     header_problems: list[Problem] = []
@@ -62,6 +74,23 @@ def read_text_table(path: Path, table: Table) -> tuple[pd.DataFrame | None, list
         if col not in seen:  # an optional column left out reads as blank
             frame[col] = ""
     return frame[table.column_names], problems
+
+
+def _overlong_line(path: Path) -> int | None:
+    """The number of the first line longer than MAX_LINE_BYTES, read in blocks (memory stays
+    bounded however long the line); None when every line is short enough."""
+    line, length = 1, 0
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            start = 0
+            while (end := block.find(b"\n", start)) >= 0:
+                if length + end - start > MAX_LINE_BYTES:
+                    return line
+                line, length, start = line + 1, 0, end + 1
+            length += len(block) - start
+            if length > MAX_LINE_BYTES:
+                return line
+    return None
 
 
 _NOT_UTF8 = "text is not UTF-8 (re-export the file as 'CSV UTF-8')"

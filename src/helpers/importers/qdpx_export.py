@@ -29,6 +29,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from helpers.data.contract import TABLE_BY_NAME
+from helpers.data.cross_checks import codebook_depth_problems
 from helpers.data.reading import read_text_table
 from helpers.importers import ImportFailed
 from helpers.importers.qdpx import MAX_CODE_DEPTH, code_part
@@ -120,7 +121,7 @@ def _check(t: dict) -> list[Problem]:
                 problems.append(Problem("codings.csv", line, column, f"does not exist in {file}", row[column]))
     problems += [Problem("segments.csv", line, "text", "required value is blank")
                  for line, text in segments["text"].items() if not text]
-    return problems
+    return problems + codebook_depth_problems(codes)
 
 
 def _project(name: str, t: dict) -> tuple[ET.Element, dict[str, str]]:

@@ -117,11 +117,12 @@ def _stderr_to(log):
 
 def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float) -> None:
     """Make the executed notebook ready to publish: fill {{name}} placeholders in markdown
-    (e.g. a site's title), hide papermill's injected parameter cell, and add a provenance box
-    under the title."""
+    (e.g. a site's title) with the parameter's value escaped as literal text, hide papermill's
+    injected parameter cell, and add a provenance box under the title."""
     import nbformat
 
     from helpers.report.disclosure import Policy
+    from helpers.report.escape import markdown_text
     from helpers.report.provenance import provenance_markdown
 
     notebook = nbformat.read(path, as_version=4)
@@ -133,7 +134,7 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
             cell.metadata["tags"] = [*tags, "remove-cell"]
         if cell.cell_type == "markdown":
             for name, value in job.parameters.items():
-                cell.source = cell.source.replace("{{" + name + "}}", str(value))
+                cell.source = cell.source.replace("{{" + name + "}}", markdown_text(value))
     depth = len(Path(job.output).parts) - 1
     box = provenance_markdown(context, job.parameters, job.inputs,
                               time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)), duration,
@@ -154,11 +155,14 @@ def _plain(traceback_lines) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     """Pool workers ignore Ctrl-C: the parent stops them in order, and their kernels with them.
-    A worker whose parent was killed exits, and its kernel, seeing it gone, exits too."""
+    A worker whose parent (`parent`, the pid that made the pool) was killed exits, and its
+    kernel, seeing it gone, exits too; so does a worker that starts after its parent died (it
+    would otherwise take its new parent, PID 1 or a subreaper, for its own and live on)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+    if os.getppid() != parent:
+        os._exit(0)
 
     def exit_when_orphaned():
         while os.getppid() == parent:
@@ -170,7 +174,7 @@ def _start_worker() -> None:
 
 def _executor(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=_start_worker)
+                               initializer=_start_worker, initargs=(os.getpid(),))
 
 
 def _warm_up(root: str, session: str, code: str, log: str) -> None:

@@ -8,13 +8,14 @@ import shutil
 import sys
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.data.dataset import load_dataset
 from helpers.report.disclosure import load_policy
+from helpers.report.withheld import withheld_cells
 from helpers.core.files import replace_dir, restore_interrupted
 from helpers.pipeline.cache import JobCache
 from helpers.pipeline.execute import JobResult, WorkerPool, run_jobs
@@ -56,8 +57,9 @@ def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | Non
                          f"(sites: {', '.join(dataset.site_ids)})")
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
     entries = read_pipeline(project.notebooks)
+    policy = replace(policy, withheld=withheld_cells(dataset, policy))  # the same cells on every page
     jobs = plan_jobs(entries, dataset, data_dir, results_dir, sites,
-                     common={"disclosure": asdict(policy)})
+                     common={"disclosure": policy.parameters()})
     cache = JobCache(project.cache)
     env_hash = environment_hash(project)
     templates = {j.template: sha256_file(project.notebooks / j.template) for j in jobs}

@@ -6,16 +6,30 @@ are rounded to the nearest `round_to`; a statistic computed from fewer than
 `threshold` people is not shown. Zero is shown as zero: a count of nobody does
 not identify anybody. Suppressed cells read `SUPPRESSED` so that a reader can
 tell them from missing data.
+
+Secondary (complementary) suppression: a count per site whose total is also
+published (patients, patients with both waves of a measure, patients in the GP
+window, ...) forms a *line*. When one site's cell of a line is suppressed, the
+total minus the other sites would give it back, on whichever page each number
+appears. `complementary_cells` therefore withholds further sites' cells of that
+line, smallest first, until at least two cells are withheld and together they
+hold at least 2 x threshold - 1 people, so that subtraction leaves a sum no
+single suppressed cell can be read from. The run computes these cells once for
+the whole dataset (`helpers.report.withheld.withheld_cells`) and gives them to
+every page in the policy (`Policy.withheld`), so that every page of one build
+withholds the same cells, with their statistics.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+
+from helpers.report.escape import html_text
 
 SUPPRESSED = "suppressed"
 
@@ -25,27 +39,62 @@ class Policy:
     threshold: int = 5  # smallest number of people a published cell or statistic may rest on
     round_to: int = 1  # round published counts to a multiple of this (1 = no rounding)
     individual_trajectories: bool = True  # may figures draw one line per patient?
+    withheld: tuple = ()  # (line, site_id) cells withheld by complementary suppression, for every page
+    site_id: str | None = None  # the site a site page shows (`at`), for cells asked without a site
+
+    def __post_init__(self):  # job parameters arrive as lists
+        object.__setattr__(self, "withheld", tuple(sorted({(str(a), str(b)) for a, b in self.withheld})))
+
+    def parameters(self) -> dict:
+        """The policy as a notebook parameter (lists, not tuples: papermill writes lists literally)."""
+        return {**asdict(self), "withheld": [list(cell) for cell in self.withheld]}
+
+    def at(self, site_id: str) -> Policy:
+        """The policy of one site's page."""
+        return replace(self, site_id=str(site_id))
 
     def statement(self) -> str:
-        """The rule in force, in one sentence for the page."""
+        """The rule in force, in two sentences for the page."""
         rounding = f" and other counts are rounded to the nearest {self.round_to}" if self.round_to > 1 else ""
         lines = ("" if self.individual_trajectories else
                  " Figures show distributions, not individual patients' lines.")
         return (f"Disclosure control: counts of 1 to {self.threshold - 1} people are suppressed{rounding}; "
-                f"statistics resting on fewer than {self.threshold} people are not shown.{lines}")
+                f"statistics resting on fewer than {self.threshold} people are not shown. Where a site's count is "
+                "suppressed and a total is published, further sites' counts (the smallest) and their statistics are "
+                f"suppressed too, on every page, until the suppressed counts hold at least {2 * self.threshold - 1} "
+                f"people together, so that no suppressed number can be recovered by subtraction.{lines}")
 
-    def count(self, n) -> int | str:
-        """A publishable count of people."""
-        if pd.isna(n):
+    def hides(self, line: str | None, site_id: str | None = None) -> bool:
+        """Whether the cell of `line` for `site_id` (default: this page's site) is withheld."""
+        site = site_id if site_id is not None else self.site_id
+        return line is not None and site is not None and (line, str(site)) in self.withheld
+
+    def count(self, n, line: str | None = None, site_id: str | None = None) -> int | str:
+        """A publishable count of people (of `line` at `site_id`, when it belongs to a line)."""
+        if isinstance(n, str) or pd.isna(n):  # already suppressed, or missing
             return n
         n = int(n)
-        if 0 < n < self.threshold:
+        if 0 < n < self.threshold or (n > 0 and self.hides(line, site_id)):
             return SUPPRESSED
         return int(self.round_to * round(n / self.round_to)) if self.round_to > 1 else n
 
-    def allows(self, n_people) -> bool:
-        """Whether a statistic computed from `n_people` people may be shown."""
-        return not pd.isna(n_people) and int(n_people) >= self.threshold
+    def allows(self, n_people, line: str | None = None, site_id: str | None = None) -> bool:
+        """Whether a statistic computed from `n_people` people (of `line` at `site_id`) may be shown."""
+        return not pd.isna(n_people) and int(n_people) >= self.threshold and not self.hides(line, site_id)
+
+
+def complementary_cells(counts: dict, policy: Policy) -> set:
+    """The keys of one line's cells (counts of people whose total is published) to withhold: the
+    cells below the threshold, then the smallest others until at least two are withheld holding
+    at least 2 x threshold - 1 people (or all are). Empty when no cell is below the threshold."""
+    withheld = {key for key, n in counts.items() if 0 < n < policy.threshold}
+    if not withheld:
+        return set()
+    others = sorted(((n, str(key), key) for key, n in counts.items() if key not in withheld and n > 0),
+                    key=lambda item: item[:2])
+    while others and (len(withheld) < 2 or sum(counts[k] for k in withheld) < 2 * policy.threshold - 1):
+        withheld.add(others.pop(0)[2])
+    return withheld
 
 
 def load_policy(config_path: Path, synthetic: bool) -> Policy:
@@ -68,12 +117,16 @@ def protect_counts(table: pd.DataFrame, policy: Policy, columns: list[str] | Non
     return out
 
 
-def protect_statistics(table: pd.DataFrame, policy: Policy, n_column: str, statistic_columns: list[str]) -> pd.DataFrame:
-    """Blank the statistics of rows resting on fewer people than the threshold; protect the count itself."""
+def protect_statistics(table: pd.DataFrame, policy: Policy, n_column: str, statistic_columns: list[str],
+                       lines: list | None = None) -> pd.DataFrame:
+    """Blank the statistics of rows resting on fewer people than the threshold, or whose cell
+    (`lines`: one (line, site_id) per row, or None) is withheld; protect the count itself."""
     out = table.copy().astype({c: object for c in statistic_columns})
-    small = ~out[n_column].map(policy.allows)
-    out.loc[small, statistic_columns] = SUPPRESSED
-    out[n_column] = out[n_column].map(policy.count).astype(object)
+    cells = lines if lines is not None else [(None, None)] * len(out)
+    shown = [policy.allows(n, line, site) for n, (line, site) in zip(out[n_column], cells)]
+    out.loc[[not s for s in shown], statistic_columns] = SUPPRESSED
+    out[n_column] = pd.Series([policy.count(n, line, site) for n, (line, site) in zip(out[n_column], cells)],
+                              index=out.index, dtype=object)
     return out
 
 
@@ -85,17 +138,31 @@ CHECKED_CLASS = "disclosure-checked"
 
 
 def publish(table: pd.DataFrame, policy: Policy, counts: list[str] = (), n_column: str | None = None,
-            statistics: list[str] = ()):
+            statistics: list[str] = (), complement: list[str] = (), lines: dict[str, str] | None = None):
     """The one way a table about people reaches the book: apply the policy, mark it as checked.
 
     `counts` are columns of people counts; `statistics` are columns computed from
     the `n_column` people of each row. Returns a Styler whose HTML carries the
-    class `disclosure-checked`, which the release checklist looks for.
+    class `disclosure-checked`, which the release checklist looks for; cells, index
+    and column labels are HTML-escaped (a Styler does not escape by default).
+    `complement` columns add up to a total published elsewhere: their cells get
+    complementary suppression within the column. `lines` maps a count column to
+    its line when the rows are sites (index: site_id), for the withheld cells.
     """
     out = table
     if n_column is not None:
         out = protect_statistics(out, policy, n_column, list(statistics))
+    out = out.copy()
+    for column in complement:
+        hidden = complementary_cells(dict(enumerate(out[column])), policy)
+        out[column] = [SUPPRESSED if i in hidden else v for i, v in enumerate(out[column])]
+    for column, line in (lines or {}).items():
+        out[column] = [policy.count(v, line, site) if not isinstance(v, str) else v
+                       for site, v in zip(out.index, out[column])]
     if counts:
         out = protect_counts(out, policy, list(counts))
-    return out.style.set_table_attributes(f'class="{CHECKED_CLASS}"').format(
-        lambda v: v if isinstance(v, str) else (f"{v:.2f}" if isinstance(v, float) else v), na_rep="")
+    escaped = lambda names: [html_text(n) if isinstance(n, str) else n for n in names]  # noqa: E731
+    out = out.rename_axis(index=escaped(out.index.names)).rename_axis(columns=escaped(out.columns.names))
+    styler = out.style.set_table_attributes(f'class="{CHECKED_CLASS}"').format(
+        lambda v: v if isinstance(v, str) else (f"{v:.2f}" if isinstance(v, float) else v), na_rep="", escape="html")
+    return styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)

@@ -21,10 +21,11 @@ def use_book_style() -> None:
     browser's find-in-page and read by the privacy guard); it is also quicker to
     draw than PNG and a quarter of the size. The SVG is made byte-stable: a fixed
     id salt and no creation date. Each figure is drawn once, by the inline backend.
+    Text is drawn as it is (no mathtext): labels are data, and a `$` in one is a dollar.
     """
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold",
-                         "svg.fonttype": "none", "svg.hashsalt": "linkbook"})
+                         "svg.fonttype": "none", "svg.hashsalt": "linkbook", "text.parse_math": False})
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
@@ -70,7 +71,7 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
             if measure in uk_means:
                 ax.axhline(uk_means[measure], color=PALETTE[3], linestyle="--", linewidth=1.4, label="UK mean")
         n_pairs = len(wide)
-        if not policy.allows(n_pairs):
+        if not policy.allows(n_pairs, f"pairs:{measure}"):  # this page's site (policy.at)
             ax.text(1.5, (low + high) / 2, "not shown\n(disclosure control)",
                     ha="center", va="center", fontsize=9, color="#333333")
             wide = wide.iloc[0:0]
@@ -90,7 +91,7 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
         if measure in LOWER_IS_BETTER:
             ax.invert_yaxis()
             title += "\nlower is better: axis reversed"
-        shown_n = (f"{policy.count(n_pairs)} patients" if policy.allows(n_pairs) or n_pairs == 0
+        shown_n = (f"{policy.count(n_pairs)} patients" if policy.allows(n_pairs, f"pairs:{measure}") or n_pairs == 0
                    else f"fewer than {policy.threshold} patients")
         ax.set_title(f"{title}\n{shown_n} with both waves", fontsize=10)
     legend_ax = axes[-1]
@@ -162,7 +163,7 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
         rows = outcomes[outcomes["measure"] == measure].set_index("site_id").reindex(sites)
         y = np.arange(len(sites))[::-1]
         for yi, (site, r) in zip(y, rows.iterrows()):
-            if not policy.allows(r["n_pairs"]):
+            if not policy.allows(r["n_pairs"], f"pairs:{measure}", site):
                 continue
             pooled = site == "ALL"
             colour = PALETTE[1] if pooled else PALETTE[0]
@@ -172,7 +173,7 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
             elif pd.notna(r["mean_diff"]):
                 ax.plot(r["mean_diff"], yi, marker="o", markerfacecolor="white", color=colour, markersize=6)
         ax.axvline(0, color="#444444", linewidth=1)
-        ax.set_yticks(y, [f"{s} (n={policy.count(n)})" if pd.notna(n) else s
+        ax.set_yticks(y, [f"{s} (n={policy.count(n, f'pairs:{measure}', s)})" if pd.notna(n) else s
                           for s, n in zip(sites, rows["n_pairs"])])
         ax.set_title(SHORT_LABELS[measure], fontsize=10)
         better = "lower is better  <-" if measure in LOWER_IS_BETTER else "->  higher is better"
@@ -181,7 +182,8 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
     axes[-1].axis("off")
     axes[-1].text(0.05, 0.5, "Squares: a site's mean change with its 95% CI.\n"
                              "Hollow circles: too few pairs for an interval.\n"
-                             f"Rows with fewer than {policy.threshold} patients\n(disclosure control): not drawn.\n"
+                             f"Rows with fewer than {policy.threshold} patients,\nor withheld so that none can be\n"
+                             "recovered from the others\n(disclosure control): not drawn.\n"
                              "Diamond: all sites pooled.", fontsize=9, va="center")
     fig.tight_layout()
     return fig

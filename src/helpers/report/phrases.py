@@ -14,7 +14,7 @@ def change_phrase(row, policy: Policy) -> str:
     n = int(row["n_pairs"])
     if n == 0:
         return "could not be compared (no patient answered at both waves)"
-    if not policy.allows(n):
+    if not policy.allows(n, f"pairs:{row['measure']}", row.get("site_id")):
         return f"is not shown (fewer than {policy.threshold} patients answered at both waves)"
     text = f"went from {row['mean_wave1']:.1f} to {row['mean_wave2']:.1f} (change {row['mean_diff']:+.2f}"
     if n >= MIN_PAIRS and pd.notna(row["ci95_low"]):
@@ -32,7 +32,7 @@ def gp_phrase(summary: pd.DataFrame, policy: Policy) -> str:
     n = int(row["n_patients"])
     if n == 0:
         return "could not be compared: no patient's GP record covered the window"
-    if not policy.allows(n):
+    if not policy.allows(n, "gp", row.get("site_id")):
         return f"are not shown (fewer than {policy.threshold} patients)"
     text = (f"averaged {row['mean_before']:.2f} per patient in the {int(row['window_months'])} months before "
             f"referral and {row['mean_after']:.2f} in the same period after ({policy.count(n)} patients")
@@ -46,6 +46,6 @@ def site_summary_phrases(outcomes: pd.DataFrame, gp_summary: pd.DataFrame, follo
     """Phrases keyed by glue name for the site summary."""
     phrases = {f"summary_{r['measure']}": change_phrase(r, policy) for _, r in outcomes.iterrows()}
     phrases["summary_gp"] = gp_phrase(gp_summary, policy)
-    phrases["summary_follow_up"] = (f"{policy.count(follow_up['followed up at wave 2'])} of "
-                                    f"{policy.count(follow_up['interviewed at wave 1'])}")
+    phrases["summary_follow_up"] = (f"{policy.count(follow_up['followed up at wave 2'], 'followed_up')} of "
+                                    f"{policy.count(follow_up['interviewed at wave 1'], 'patients')}")
     return phrases

@@ -24,6 +24,7 @@ from matplotlib.path import Path
 
 from helpers.analysis.cmoc import STANCES
 from helpers.analysis.theory import CATEGORIES
+from helpers.report.escape import markdown_text
 from helpers.report.figures import PALETTE
 from helpers.report.realist_figures import lighten
 
@@ -245,14 +246,15 @@ def theory_changes_phrase(graph: nx.DiGraph, overall: pd.DataFrame, cmocs: pd.Da
 
     Nodes of the categories new_concept and new_outcome, and links and CMOCs of
     origin "evaluation", are additions; everything else is the initial theory.
-    Added links are listed one per line; CMOCs carry their overall verdict.
+    Added links are listed one per line; CMOCs carry their overall verdict. Labels and
+    relations are data, escaped as literal text.
     """
     verdict = overall.set_index("cmoc_id")["verdict"]
-    label = {n: d["label"] for n, d in graph.nodes(data=True)}
-    nodes = {c: [d["label"] for _, d in graph.nodes(data=True) if d["category"] == c] for c in CATEGORIES}
-    links = {o: [f"{label[u]} → {label[v]} (*{d['relation']}*)" for u, v, d in graph.edges(data=True)
+    label = {n: markdown_text(d["label"]) for n, d in graph.nodes(data=True)}
+    nodes = {c: [label[n] for n, d in graph.nodes(data=True) if d["category"] == c] for c in CATEGORIES}
+    links = {o: [f"{label[u]} → {label[v]} (*{markdown_text(d['relation'])}*)" for u, v, d in graph.edges(data=True)
                  if d["origin"] == o] for o in ("review", "evaluation")}
-    tested = {o: [f"{c} ({verdict[c]})" for c in cmocs.loc[cmocs["origin"] == o, "cmoc_id"]]
+    tested = {o: [markdown_text(f"{c} ({verdict[c]})") for c in cmocs.loc[cmocs["origin"] == o, "cmoc_id"]]
               for o in ("review", "evaluation")}
 
     def listed(items: list[str]) -> str:

@@ -7,6 +7,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from helpers.report.escape import markdown_text, table_cell
+
 KEY_PACKAGES = ("linkbook", "pandas", "numpy", "scipy", "pingouin", "statsmodels", "seaborn", "matplotlib",
                 "networkx", "pandera", "papermill", "jupyter-book", "myst-nb")
 
@@ -48,7 +50,8 @@ def run_context(root: Path, dataset) -> dict:
 
 def provenance_markdown(context: dict, parameters: dict, inputs: dict, started: str, duration: float,
                         appendix: str) -> str:
-    """A collapsed box for the top of an executed page, in the spirit of workflowr's report."""
+    """A collapsed box for the top of an executed page, in the spirit of workflowr's report.
+    Every value is escaped (`helpers.report.escape`): the dataset name and parameters are data."""
     git = context["git"]
     if git["commit"] is None:
         code = "not run from a git checkout"
@@ -61,13 +64,13 @@ def provenance_markdown(context: dict, parameters: dict, inputs: dict, started: 
     packages = ", ".join(f"{name} {version}" for name, version in env["packages"].items() if version)
     rows = [
         ("Code", code),
-        ("Dataset", f"{dataset['name']} ({kind})"),
-        ("Data read", "; ".join(f"{label} sha256 `{digest[:16]}`" for label, digest in inputs.items())),
-        ("Parameters", "; ".join(f"`{k} = {v!r}`" for k, v in parameters.items())),
-        ("Ran", f"{started}, took {duration:.1f} s"),
-        ("Environment", f"Python {env['python']} on {env['platform']}; {packages}"),
+        ("Dataset", f"{table_cell(dataset['name'])} ({kind})"),
+        ("Data read", "; ".join(f"{table_cell(label)} sha256 `{digest[:16]}`" for label, digest in inputs.items())),
+        ("Parameters", "; ".join(table_cell(f"{k} = {v!r}") for k, v in parameters.items())),
+        ("Ran", table_cell(f"{started}, took {duration:.1f} s")),
+        ("Environment", table_cell(f"Python {env['python']} on {env['platform']}; {packages}")),
     ]
-    table = "\n".join(f"| {name} | {value.replace('|', '/')} |" for name, value in rows)
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     return ("::::{dropdown} Provenance: how this page was made\n"
             ":class-container: provenance\n\n"
             "| | |\n|---|---|\n" + table + "\n\n"
@@ -86,8 +89,8 @@ def provenance_page(manifest: dict) -> str:
         "(its template, parameters, the rows of data it reads, the helpers package and the locked "
         "dependencies); its time is that of the run that made it. The same information is in "
         "`results/manifest.json`.", "",
-        f"- Dataset: {data['name']} ({'synthetic' if data['synthetic'] else 'real, not synthetic'}), "
-        f"path `{data['path']}`",
+        f"- Dataset: {markdown_text(data['name'])} ({'synthetic' if data['synthetic'] else 'real, not synthetic'}), "
+        f"path {markdown_text(data['path'])}",
         f"- Code: git commit `{git['commit']}`" + (" with uncommitted changes" if git["dirty"] else ""),
         f"- Python {env['python']} on {env['platform']}", "",
         "| notebook | template | status | ran | seconds | parameters | data read (sha256) |",
@@ -97,8 +100,8 @@ def provenance_page(manifest: dict) -> str:
         status = job["status"] + (" (reused)" if job.get("reused") else "")
         params = "; ".join(f"{k}={v}" for k, v in job["parameters"].items() if k != "results_dir")
         inputs = "; ".join(f"{k} {v[:12]}" for k, v in job["inputs"].items())
-        lines.append(f"| {job['name']} | {job['template']} | {status} | {job.get('started', '')} | "
-                     f"{job.get('duration_s', '')} | {params} | {inputs} |")
+        cells = (job["name"], job["template"], status, job.get("started", ""), job.get("duration_s", ""), params, inputs)
+        lines.append("| " + " | ".join(table_cell(cell) for cell in cells) + " |")
     lines += ["", "## Package versions", "", "| package | version |", "|---|---|"]
-    lines += [f"| {name} | {version} |" for name, version in env["packages"].items()]
+    lines += [f"| {table_cell(name)} | {table_cell(version)} |" for name, version in env["packages"].items()]
     return "\n".join(lines) + "\n"

@@ -105,7 +105,7 @@ def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho:
     for ax, (column, title) in zip(axes.ravel(), panels.items()):
         data = table[[x, column]].dropna()
         ax.scatter(data[x], data[column], s=45, color=PALETTE[0], edgecolor="#222222", zorder=3)
-        if len(table) <= 12:  # more sites than that would bury the dots under their labels
+        if len(table) <= 12 and len(data):  # more sites would bury the dots under their labels; none: no label
             for gx, gy, names in _label_groups(data, x, column):
                 ax.annotate(names, (gx, gy), xytext=(5, 3), textcoords="offset points", fontsize=9)
         stat = rho.loc[column]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.report.disclosure import Policy, protect_statistics, publish
 from helpers.analysis.cmoc import CONTRASTS
 from helpers.analysis.embeddedness import LEVEL_NAMES
 from helpers.analysis.joint_display import MECHANISM_NAMES
+from helpers.analysis.site_context import GROUP_LABELS
+from helpers.report.disclosure import SUPPRESSED, Policy, complementary_cells, protect_statistics, publish
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
@@ -38,8 +39,9 @@ def _interval(low, high) -> str:
 
 
 def outcomes_table(outcomes: pd.DataFrame, policy: Policy):
-    """outcomes.csv rows for reading: one row per measure."""
-    safe = protect_statistics(outcomes, policy, "n_pairs", OUTCOME_STATISTICS)
+    """outcomes.csv rows for reading: one row per measure (a withheld site's row suppressed)."""
+    safe = protect_statistics(outcomes, policy, "n_pairs", OUTCOME_STATISTICS,
+                              [(f"pairs:{m}", s) for m, s in zip(outcomes["measure"], outcomes["site_id"])])
     rows = []
     for r in safe.itertuples():
         rows.append({
@@ -52,8 +54,8 @@ def outcomes_table(outcomes: pd.DataFrame, policy: Policy):
 
 
 def gp_summary_table(summary: pd.DataFrame, policy: Policy):
-    """gp_contacts.csv rows for reading."""
-    safe = protect_statistics(summary, policy, "n_patients", GP_STATISTICS)
+    """gp_contacts.csv rows for reading (a withheld site's row suppressed)."""
+    safe = protect_statistics(summary, policy, "n_patients", GP_STATISTICS, [("gp", s) for s in summary["site_id"]])
     rows = []
     for r in safe.itertuples():
         rows.append({
@@ -63,6 +65,28 @@ def gp_summary_table(summary: pd.DataFrame, policy: Policy):
             "95% CI": _interval(r.rr_ci95_low, r.rr_ci95_high),
         })
     return publish(pd.DataFrame(rows).set_index("site"), policy)
+
+
+FOLLOW_UP_LINES = {"patients": "patients", "interviewed at wave 1": "patients", "followed up at wave 2": "followed_up"}
+
+
+def follow_up_table(follow_up: pd.Series, policy: Policy):
+    """A site's patients and follow-up, each count suppressed with its line (`policy.at(site)`)."""
+    shown = [policy.count(n, FOLLOW_UP_LINES.get(name)) for name, n in follow_up.items()]
+    return publish(pd.DataFrame({"patients": shown}, index=follow_up.index), policy)
+
+
+def participants_table(by_role: pd.DataFrame, policy: Policy):
+    """A site's participants by group and role (`participants_by_role`): the patients row follows the
+    `patients` line; the professionals' roles add up to the site's published number of professionals,
+    so their cells get complementary suppression among themselves."""
+    counts = by_role["participants"]
+    is_patient = [group == GROUP_LABELS["patient"] for group, _ in counts.index]
+    roles = {i: n for i, (n, patient) in enumerate(zip(counts, is_patient)) if not patient}
+    hidden = complementary_cells(roles, policy)
+    shown = [policy.count(n, "patients") if patient else (SUPPRESSED if i in hidden and n > 0 else policy.count(n))
+             for i, (n, patient) in enumerate(zip(counts, is_patient))]
+    return publish(by_role.assign(participants=shown), policy)
 
 
 def models_table(models: pd.DataFrame, policy: Policy):
