@@ -11,7 +11,7 @@ DECLARED = {"outcomes.csv": "aggregate", "network_metrics.csv": "per_person", "m
 
 def _html(tmp_path):
     html = tmp_path / "html"
-    html.mkdir()
+    html.mkdir(exist_ok=True)
     (html / "index.html").write_text("<html><body><table class='x'><tr><td>1</td></tr></table></body></html>")
     return html
 
@@ -19,12 +19,15 @@ def _html(tmp_path):
 def test_every_results_file_is_listed_with_its_sensitivity_rows_and_whether_it_may_leave(tmp_path):
     results = tmp_path / "results"
     results.mkdir()
-    (results / "outcomes.csv").write_text("site_id,n\nS1,3\nS2,4\n")
+    (results / "outcomes.csv").write_text("site_id,n_pairs\nS1,3\nS2,9\n")
     (results / "network_metrics.csv").write_text("site_id,node_id\nS1,P1\n")
-    text = checklist(_html(tmp_path), "policy X", results, DECLARED)
-    assert "| outcomes.csv | aggregate | 2 | may leave the environment once an output checker has passed it |" in text
-    assert "| network_metrics.csv | per_person | 1 | **must not leave the environment**" in text
+    text = checklist(_html(tmp_path), "policy X", results, DECLARED, threshold=5)
+    assert ("| outcomes.csv | aggregate | 2 | 1 | only with its 1 small-cell row(s) removed, then once an output "
+            "checker has passed it |") in text
+    assert "| network_metrics.csv | per_person | 1 | 0 | **must not leave the environment**" in text
     assert "| missing.csv | aggregate | not written |" in text
+    unchecked = checklist(_html(tmp_path), "policy X", results, DECLARED)
+    assert "| outcomes.csv | aggregate | 2 | not counted | may leave the environment once" in unchecked
     assert text.index("## Results files") < text.index("| index.html |")
 
 
