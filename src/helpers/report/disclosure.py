@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from helpers.report.table_html import reader_styler
+
 SUPPRESSED = "suppressed"
 
 
@@ -89,13 +91,13 @@ def publish(table: pd.DataFrame, policy: Policy, counts: list[str] = (), n_colum
     """The one way a table about people reaches the book: apply the policy, mark it as checked.
 
     `counts` are columns of people counts; `statistics` are columns computed from
-    the `n_column` people of each row. Returns a Styler whose HTML carries the
-    class `disclosure-checked`, which the release checklist looks for.
+    the `n_column` people of each row. Returns a Styler for readers (`reader_styler`:
+    labels, notes under the table) whose HTML carries the class `disclosure-checked`,
+    which the release checklist looks for.
     """
     out = table
     if n_column is not None:
         out = protect_statistics(out, policy, n_column, list(statistics))
     if counts:
         out = protect_counts(out, policy, list(counts))
-    return out.style.set_table_attributes(f'class="{CHECKED_CLASS}"').format(
-        lambda v: v if isinstance(v, str) else (f"{v:.2f}" if isinstance(v, float) else v), na_rep="")
+    return reader_styler(out, css_class=CHECKED_CLASS)

@@ -8,6 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from helpers.report.disclosure import Policy
+from helpers.report.table_html import show_frames_as_reader_tables
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
 
 PALETTE = sns.color_palette("colorblind")
@@ -31,6 +32,7 @@ def use_book_style() -> None:
     except ImportError:  # outside Jupyter: nothing to configure
         return
     if get_ipython() is not None:
+        show_frames_as_reader_tables()  # tables shown beside the figures read the same way
         set_matplotlib_formats("svg", bbox_inches="tight", metadata={"Date": None})
         # The inline backend renders every figure at the end of its cell; pyplot's own
         # end-of-cell hook would first draw each one more time with Agg, unseen
@@ -50,8 +52,8 @@ SHORT_LABELS = {
 def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, policy: Policy):
     """One panel per measure: a line per patient from wave 1 to wave 2, the mean in bold.
 
-    ONS panels shade the ONS bands and mark the UK mean; the anxiety axis is
-    reversed so that up means better on every panel. Under the disclosure policy,
+    ONS panels shade the ONS bands and mark the UK mean; every axis runs upwards,
+    as in the forest plot, and the anxiety panel says that lower is better. Under the disclosure policy,
     a panel with fewer patients than its threshold shows no data, and individual
     lines are drawn only when the policy allows individual trajectories.
     """
@@ -88,8 +90,7 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
         ax.grid(axis="x", visible=False)
         title = SHORT_LABELS[measure]
         if measure in LOWER_IS_BETTER:
-            ax.invert_yaxis()
-            title += "\nlower is better: axis reversed"
+            title += " - lower is better"
         shown_n = (f"{policy.count(n_pairs)} patients" if policy.allows(n_pairs) or n_pairs == 0
                    else f"fewer than {policy.threshold} patients")
         ax.set_title(f"{title}\n{shown_n} with both waves", fontsize=10)
@@ -103,7 +104,7 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
                 labels.append(label)
     if handles:
         legend_ax.legend(handles, labels, loc="center", frameon=False, fontsize=10,
-                         title="Up is better on every panel", title_fontsize=10)
+                         title="Higher is better, except for anxiety", title_fontsize=10)
     fig.tight_layout()
     return fig
 
