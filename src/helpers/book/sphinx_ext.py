@@ -1,6 +1,7 @@
 """A small Sphinx extension for the book.
 
-No live-code (thebe) scripts on any page: the book is read offline and its code
+No live-code (thebe) scripts or style sheet on any page, and no tab script on a page
+without tabs: the book is read offline and its code
 is run by papermill, never in the browser. sphinx-thebe (loaded by jupyter-book)
 adds its configuration script to every page, and with incremental builds it can
 add it twice, which throws "THEBE_JS_URL has already been declared" in the
@@ -52,7 +53,16 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
         return "thebe" in name or "THEBE_JS_URL" in body
 
     if "script_files" in context:
-        context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)]
+        context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)
+                                   and not _unused_here(s, context)]
+    if "css_files" in context:
+        context["css_files"] = [c for c in context["css_files"] if "sphinx-thebe" not in str(c)]
+
+
+def _unused_here(asset, context) -> bool:
+    """sphinx-design's tab script on a page without tabs (the book has none)."""
+    name = getattr(asset, "filename", None) or str(asset)
+    return "design-tabs.js" in name and "sd-tab-set" not in (context.get("body") or "")
 
 
 # What axe-core rejects in the bodies that myst-nb and sphinxcontrib-bibtex write: an

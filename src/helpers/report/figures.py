@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -34,10 +38,36 @@ def use_book_style() -> None:
     if get_ipython() is not None:
         show_frames_as_reader_tables()  # tables shown beside the figures read the same way
         set_matplotlib_formats("svg", bbox_inches="tight", metadata={"Date": None})
+        svg = get_ipython().display_formatter.formatters["image/svg+xml"]
+        draw = svg.lookup_by_type(Figure)
+        svg.for_type(Figure, lambda fig: draw(readable_text(fig)))
         # The inline backend renders every figure at the end of its cell; pyplot's own
         # end-of-cell hook would first draw each one more time with Agg, unseen
         # (about 0.2 s a figure).
         plt.uninstall_repl_displayhook()
+
+
+COLUMN_PX = 688  # the book's text column in a 1280 px wide window: wider figures are scaled down to it
+MIN_TEXT_PX = 10  # the smallest text a figure may show at that width
+
+
+def readable_text(fig: Figure, column_px: float = COLUMN_PX, min_px: float = MIN_TEXT_PX) -> Figure:
+    """Enlarge every text of `fig` that would be shown smaller than `min_px` CSS pixels once the
+    figure, cropped to its drawing as it is saved, is scaled to fit a `column_px` column (SVG:
+    72 units an inch, a CSS pixel is 0.75 of one); then lay it out again. Returns `fig`."""
+    for _ in range(4):  # larger text can widen the drawing, which shrinks it again
+        width_in = fig.get_tightbbox(fig.canvas.get_renderer()).width + 2 * plt.rcParams["savefig.pad_inches"]
+        smallest = min_px * 0.75 / min(1.0, column_px / (width_in * 96))
+        small = [text for text in fig.findobj(Text) if text.get_text() and text.get_fontsize() < smallest - 0.01]
+        if not small:
+            break
+        for text in small:
+            text.set_fontsize(smallest * 1.04)  # a margin for the next widening
+        if fig.get_layout_engine() is None:
+            with warnings.catch_warnings():  # a figure that cannot be laid out tighter keeps its layout
+                warnings.simplefilter("ignore")
+                fig.tight_layout()
+    return fig
 
 
 SHORT_LABELS = {
