@@ -31,12 +31,20 @@ def set_mode(page, mode: str) -> None:
     page.evaluate("""mode => { const html = document.documentElement;
         html.dataset.mode = mode; html.dataset.theme = mode; localStorage.setItem('mode', mode);
         localStorage.setItem('theme', mode); }""", mode)
-    page.wait_for_timeout(400)  # the theme's colour transitions end before anything is measured
+    settle(page)
+
+
+def settle(page) -> None:
+    """Wait until the theme's colour transitions and the dropdowns' fade-in have ended: axe
+    measures colours as drawn, and a half-faded text reads as low contrast."""
+    page.wait_for_timeout(50)
+    page.evaluate("Promise.all(document.getAnimations().map(a => a.finished)).then(() => true)")
 
 
 def open_dropdowns(page, opened: bool) -> None:
     """Open (or close) every <details> dropdown: excerpts, CMOC and code toggles."""
     page.evaluate("opened => document.querySelectorAll('details').forEach(d => { d.open = opened; })", opened)
+    settle(page)
 
 
 def violations(page) -> list[str]:
