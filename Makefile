@@ -15,13 +15,21 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the accessibility tests (package-lock.json); installed once, offline afterwards.
+# Without npm the browser tests that need it skip (fail under LINKBOOK_REQUIRE_BROWSER).
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package-lock.json
+	if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund && touch $(AXE); \
+	else echo "npm not found: the accessibility tests will skip"; fi
+
+install: $(STAMP) $(AXE)
 
 book: $(STAMP)
 	$(BIN)/linkbook build
 
 # Every test: unit (tests/unit/<layer>/) and functional (command line, pipeline, watch, book, browser).
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The unit tests alone: hand-made frames and the embedded data, no pipeline or book build.

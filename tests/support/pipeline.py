@@ -11,7 +11,7 @@ from pathlib import Path
 
 from support import EMBEDDED, ROOT
 
-PROJECT_FILES = ("_config.yml", "_toc.yml", "requirements.lock")
+PROJECT_FILES = ("_config.yml", "_toc.yml", "requirements.lock", "CITATION.cff")
 
 
 def make_project(target: Path, dataset: Path = EMBEDDED) -> Path:
@@ -19,6 +19,7 @@ def make_project(target: Path, dataset: Path = EMBEDDED) -> Path:
     for name in PROJECT_FILES:
         shutil.copy(ROOT / name, target / name)
     shutil.copytree(ROOT / "notebooks", target / "notebooks")
+    shutil.copytree(ROOT / "_static", target / "_static")
     shutil.copytree(ROOT / "book", target / "book", ignore=shutil.ignore_patterns("generated"))
     shutil.copytree(dataset, target / "data" / "synthetic", ignore=shutil.ignore_patterns("truth.json"))
     return target

@@ -16,6 +16,7 @@ import json
 
 import yaml
 
+from helpers.book.citation import citation_substitutions
 from helpers.book.pages import site_pages
 from helpers.book.privacy import read_deny_list, scan_site
 from helpers.book.release import checklist
@@ -108,7 +109,7 @@ def _toc(project: Project, site_pages: list[str], indexed: bool) -> dict:
 
 def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
     config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("parse", {})["myst_substitutions"] = substitutions()
+    config.setdefault("parse", {})["myst_substitutions"] = substitutions() | citation_substitutions(project.root)
     theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     if dataset.metadata.synthetic:
         theme["announcement"] = SYNTHETIC_BANNER.format(name=html_text(dataset.metadata.name))  # raw HTML in the theme

@@ -1,6 +1,7 @@
 """A small Sphinx extension for the book.
 
-No live-code (thebe) scripts on any page: the book is read offline and its code
+No live-code (thebe) scripts or style sheet on any page, and no tab script on a page
+without tabs: the book is read offline and its code
 is run by papermill, never in the browser. sphinx-thebe (loaded by jupyter-book)
 adds its configuration script to every page, and with incremental builds it can
 add it twice, which throws "THEBE_JS_URL has already been declared" in the
@@ -24,12 +25,25 @@ keyed by each template's source, keeps them in the Sphinx work folder.
 One stemmer cache for the search index: Sphinx memoises word stems per page, but
 the site pages share most of their words, and stemming was about a fifth of the
 book's build time.
+
+Readers (WCAG 2.2 AA, print, weight): theme template overrides in `templates/` (no
+Font Awesome JavaScript, whose 1.49 MB drew icons that the theme's style sheet already
+draws from its web fonts; search and colour-mode buttons named by what they show; the
+title link inside a landmark); page bodies without the labels and roles axe-core
+rejects (code toggles' "Toggle hidden content", the references' deprecated
+doc-biblioentry list); and, for a synthetic build, a print style sheet whose page
+margin repeats the synthetic banner on every printed page.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
+
+TEMPLATES = Path(__file__).parent / "templates"
+PRINT_BANNER_CSS = "linkbook-print-banner.css"
+UNUSED_ASSETS = ("scripts/fontawesome.js", "scripts/fontawesome.js.map", "scripts/fontawesome.js.LICENSE.txt")
 
 
 def _drop_thebe(app, pagename, templatename, context, doctree):
@@ -39,7 +53,66 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
         return "thebe" in name or "THEBE_JS_URL" in body
 
     if "script_files" in context:
-        context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)]
+        context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)
+                                   and not _unused_here(s, context)]
+    if "css_files" in context:
+        context["css_files"] = [c for c in context["css_files"] if "sphinx-thebe" not in str(c)]
+
+
+def _unused_here(asset, context) -> bool:
+    """sphinx-design's tab script on a page without tabs (the book has none)."""
+    name = getattr(asset, "filename", None) or str(asset)
+    return "design-tabs.js" in name and "sd-tab-set" not in (context.get("body") or "")
+
+
+# What axe-core rejects in the bodies that myst-nb and sphinxcontrib-bibtex write: an
+# aria-label on code toggles that differs from their visible text, and a role="list"
+# whose items carry the deprecated doc-biblioentry role.
+BODY_FIXES = (
+    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
+    (re.compile(r'<div role="list" class="citation-list">'), '<div class="citation-list">'),
+    (re.compile(r'(<div class="citation" id="[^"]*") role="doc-biblioentry"'), r"\1"),
+)
+
+
+def _accessible_body(app, pagename, templatename, context, doctree):
+    body = context.get("body")
+    if body:
+        for pattern, replacement in BODY_FIXES:
+            body = pattern.sub(replacement, body)
+        context["body"] = body
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal: every character other than letters, digits and spaces escaped."""
+    return '"' + "".join(c if c.isalnum() and c.isascii() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def print_banner_css(banner: str) -> str:
+    """A print style sheet that writes `banner` in the top margin of every printed page."""
+    return ("/* Written by helpers.book.sphinx_ext for a synthetic build: the banner on every printed page. */\n"
+            "@media print {\n  @page { margin: 22mm 14mm 16mm;\n"
+            f"    @top-center {{ content: {css_string(banner)}; font: 600 8.5pt sans-serif; color: #3d2c00;\n"
+            "      background: #fff3cd; border-bottom: 2px solid #b58100; padding: 1mm 3mm; } }\n}\n")
+
+
+def _theme_overrides(app, config):
+    config.templates_path.insert(0, str(TEMPLATES))
+    banner = (config.html_theme_options or {}).get("announcement")
+    if banner:
+        app.add_css_file(PRINT_BANNER_CSS)
+
+
+def _write_print_banner(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    banner = (app.config.html_theme_options or {}).get("announcement")
+    if banner:
+        static.mkdir(parents=True, exist_ok=True)
+        (static / PRINT_BANNER_CSS).write_text(print_banner_css(banner), encoding="utf-8")
+    for name in UNUSED_ASSETS:
+        (static / name).unlink(missing_ok=True)
 
 
 READ_SAFE_FOR_HTML = ("sphinx_multitoc_numbering", "sphinx_jupyterbook_latex")
@@ -86,6 +159,9 @@ def _cache_compiled_templates(app):
 
 def setup(app):
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("html-page-context", _accessible_body)
+    app.connect("config-inited", _theme_overrides)
+    app.connect("build-finished", _write_print_banner)
     app.connect("builder-inited", _cache_compiled_templates)
     _share_stems()
     _cache_plugin_lookups()

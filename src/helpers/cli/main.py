@@ -119,9 +119,22 @@ def cmd_build(args) -> int:
         sphinx = SphinxServer(project.root)
         sphinx.start()  # Sphinx's imports overlap the data checks and the notebooks
         try:
-            return build_book(project, options, sphinx)
+            code = build_book(project, options, sphinx)
         finally:
             sphinx.close()
+        return _print_pdf(project) if code == EXIT_OK and args.pdf else code
+
+
+def _print_pdf(project) -> int:
+    from helpers.book.pdf import PDF_NAME, PdfUnavailable, write_book_pdf
+
+    try:
+        out = write_book_pdf(project.build / "html", project.generated / "_toc.yml", project.build / "pdf" / PDF_NAME)
+    except PdfUnavailable as err:
+        print(f"linkbook build --pdf: the HTML book is built, but not the PDF: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"PDF written to {out.relative_to(project.root)}")
+    return EXIT_OK
 
 
 def cmd_watch(args) -> int:
@@ -182,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--fresh-kernels", action="store_true",
                              help="start a new kernel for every notebook instead of reusing each worker's kernel")
         if name == "build":
+            command.add_argument("--pdf", action="store_true",
+                                 help="also print the book to _build/pdf/book.pdf with the installed Chromium (offline)")
             command.add_argument("--keep-going", action="store_true",
                                  help="build the book even if some notebooks fail (they are marked as failed)")
             command.add_argument("--deny-list", metavar="FILE",

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers.report.escape import html_text
+from helpers.report.table_html import reader_styler
 
 SUPPRESSED = "suppressed"
 
@@ -142,9 +142,9 @@ def publish(table: pd.DataFrame, policy: Policy, counts: list[str] = (), n_colum
     """The one way a table about people reaches the book: apply the policy, mark it as checked.
 
     `counts` are columns of people counts; `statistics` are columns computed from
-    the `n_column` people of each row. Returns a Styler whose HTML carries the
-    class `disclosure-checked`, which the release checklist looks for; cells, index
-    and column labels are HTML-escaped (a Styler does not escape by default).
+    the `n_column` people of each row. Returns a Styler for readers (`reader_styler`:
+    labels, notes under the table, every value and label HTML-escaped) whose HTML
+    carries the class `disclosure-checked`, which the release checklist looks for.
     `complement` columns add up to a total published elsewhere: their cells get
     complementary suppression within the column. `lines` maps a count column to
     its line when the rows are sites (index: site_id), for the withheld cells.
@@ -161,8 +161,4 @@ def publish(table: pd.DataFrame, policy: Policy, counts: list[str] = (), n_colum
                        for site, v in zip(out.index, out[column])]
     if counts:
         out = protect_counts(out, policy, list(counts))
-    escaped = lambda names: [html_text(n) if isinstance(n, str) else n for n in names]  # noqa: E731
-    out = out.rename_axis(index=escaped(out.index.names)).rename_axis(columns=escaped(out.columns.names))
-    styler = out.style.set_table_attributes(f'class="{CHECKED_CLASS}"').format(
-        lambda v: v if isinstance(v, str) else (f"{v:.2f}" if isinstance(v, float) else v), na_rep="", escape="html")
-    return styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    return reader_styler(out, css_class=CHECKED_CLASS)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from helpers.report.disclosure import Policy
+from helpers.report.table_html import show_frames_as_reader_tables
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
 
 PALETTE = sns.color_palette("colorblind")
@@ -32,11 +37,38 @@ def use_book_style() -> None:
     except ImportError:  # outside Jupyter: nothing to configure
         return
     if get_ipython() is not None:
+        show_frames_as_reader_tables()  # tables shown beside the figures read the same way
         set_matplotlib_formats("svg", bbox_inches="tight", metadata={"Date": None})
+        svg = get_ipython().display_formatter.formatters["image/svg+xml"]
+        draw = svg.lookup_by_type(Figure)
+        svg.for_type(Figure, lambda fig: draw(readable_text(fig)))
         # The inline backend renders every figure at the end of its cell; pyplot's own
         # end-of-cell hook would first draw each one more time with Agg, unseen
         # (about 0.2 s a figure).
         plt.uninstall_repl_displayhook()
+
+
+COLUMN_PX = 688  # the book's text column in a 1280 px wide window: wider figures are scaled down to it
+MIN_TEXT_PX = 10  # the smallest text a figure may show at that width
+
+
+def readable_text(fig: Figure, column_px: float = COLUMN_PX, min_px: float = MIN_TEXT_PX) -> Figure:
+    """Enlarge every text of `fig` that would be shown smaller than `min_px` CSS pixels once the
+    figure, cropped to its drawing as it is saved, is scaled to fit a `column_px` column (SVG:
+    72 units an inch, a CSS pixel is 0.75 of one); then lay it out again. Returns `fig`."""
+    for _ in range(4):  # larger text can widen the drawing, which shrinks it again
+        width_in = fig.get_tightbbox(fig.canvas.get_renderer()).width + 2 * plt.rcParams["savefig.pad_inches"]
+        smallest = min_px * 0.75 / min(1.0, column_px / (width_in * 96))
+        small = [text for text in fig.findobj(Text) if text.get_text() and text.get_fontsize() < smallest - 0.01]
+        if not small:
+            break
+        for text in small:
+            text.set_fontsize(smallest * 1.04)  # a margin for the next widening
+        if fig.get_layout_engine() is None:
+            with warnings.catch_warnings():  # a figure that cannot be laid out tighter keeps its layout
+                warnings.simplefilter("ignore")
+                fig.tight_layout()
+    return fig
 
 
 SHORT_LABELS = {
@@ -51,8 +83,8 @@ SHORT_LABELS = {
 def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, policy: Policy):
     """One panel per measure: a line per patient from wave 1 to wave 2, the mean in bold.
 
-    ONS panels shade the ONS bands and mark the UK mean; the anxiety axis is
-    reversed so that up means better on every panel. Under the disclosure policy,
+    ONS panels shade the ONS bands and mark the UK mean; every axis runs upwards,
+    as in the forest plot, and the anxiety panel says that lower is better. Under the disclosure policy,
     a panel with fewer patients than its threshold shows no data, and individual
     lines are drawn only when the policy allows individual trajectories.
     """
@@ -89,8 +121,7 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
         ax.grid(axis="x", visible=False)
         title = SHORT_LABELS[measure]
         if measure in LOWER_IS_BETTER:
-            ax.invert_yaxis()
-            title += "\nlower is better: axis reversed"
+            title += " - lower is better"
         shown_n = (f"{policy.count(n_pairs)} patients" if policy.allows(n_pairs, f"pairs:{measure}") or n_pairs == 0
                    else f"fewer than {policy.threshold} patients")
         ax.set_title(f"{title}\n{shown_n} with both waves", fontsize=10)
@@ -104,7 +135,7 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
                 labels.append(label)
     if handles:
         legend_ax.legend(handles, labels, loc="center", frameon=False, fontsize=10,
-                         title="Up is better on every panel", title_fontsize=10)
+                         title="Higher is better, except for anxiety", title_fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -76,3 +76,23 @@ def with_article(noun: str, capital: bool = True) -> str:
     vowel = noun[:1].lower() in "aeiou"
     article = ("An" if vowel else "A") if capital else ("an" if vowel else "a")
     return f"{article} {noun}"
+
+
+# Words a code is spelt with in the book when they are not plain lower-case words.
+CODE_WORDS = {"vcse": "VCSE", "gp": "GP", "gps": "GPs", "imd": "IMD", "ons": "ONS", "gse": "GSE", "cmoc": "CMOC",
+              "cmocs": "CMOCs", "pcn": "PCN", "arrs": "ARRS", "nhs": "NHS", "id": "identifier", "ci95": "95% CI"}
+CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]{2,5}")
+
+
+def readable_label(code) -> str:
+    """A snake_case code as the book writes it: allied_health_professional -> allied health
+    professional, vcse_manager -> VCSE manager, n_sites -> sites. Other text is returned as it is."""
+    text = str(code)
+    if not CODE.fullmatch(text):
+        return text
+    words = text.split("_")
+    if len(words) == 1 and text not in CODE_WORDS:
+        return text
+    if words[0] == "n":
+        words = words[1:]
+    return " ".join(CODE_WORDS.get(word, word) for word in words)

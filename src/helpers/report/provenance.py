@@ -73,7 +73,7 @@ def provenance_markdown(context: dict, parameters: dict, inputs: dict, started: 
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     return ("::::{dropdown} Provenance: how this page was made\n"
             ":class-container: provenance\n\n"
-            "| | |\n|---|---|\n" + table + "\n\n"
+            "| record | value |\n|---|---|\n" + table + "\n\n"
             f"Every notebook of the run is listed in [the provenance appendix]({appendix}).\n"
             "::::\n")
 

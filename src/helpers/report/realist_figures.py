@@ -97,7 +97,8 @@ def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho:
                      reversed_panels=(), x_lim: tuple[float, float] | None = None):
     """One scatter per column in `panels` (column -> title) against column `x`, one dot per site
     (labelled when there are at most 12 sites), Spearman's rho (from `rho`, indexed by column)
-    under the title. Panels listed in `reversed_panels` have their y axis reversed (lower is better)."""
+    under the title. Panels listed in `reversed_panels` are measures where lower is better: their axis runs
+    upwards like every other figure's, and their title says that lower is better."""
     n = len(panels)
     cols = min(2, n)
     rows = int(np.ceil(n / cols))
@@ -111,12 +112,11 @@ def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho:
         stat = rho.loc[column]
         detail = (f"rho = {stat['rho']:.2f}, {int(stat['n_sites'])} sites" if pd.notna(stat["rho"])
                   else f"{int(stat['n_sites'])} sites: rho not computed")
-        ax.set_title(f"{title}\n{detail}", fontsize=10)
+        better = " - lower is better" if column in reversed_panels else ""
+        ax.set_title(f"{title}{better}\n{detail}", fontsize=10)
         ax.set_xlabel(x_label, fontsize=10)
         if x_lim:
             ax.set_xlim(*x_lim)
-        if column in reversed_panels:
-            ax.invert_yaxis()
         ax.margins(y=0.15)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
