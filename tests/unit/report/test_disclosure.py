@@ -65,10 +65,20 @@ def published_rows(dataset, policy):
     for site in [*dataset.site_ids, "ALL"]:
         rows = long if site == "ALL" else long[long["site_id"] == site]
         page_policy = policy if site == "ALL" else policy.at(site)
-        table = outcomes_table(paired_outcomes(rows, site, tests=False), page_policy).data
-        for measure, row in zip(MEASURES, table.itertuples()):
-            shown[site, measure] = (row.pairs, row.change)
+        styler = outcomes_table(paired_outcomes(rows, site, tests=False), page_policy)
+        pairs, change = (_column(styler, name) for name in ("pairs", "change"))
+        for i, measure in enumerate(MEASURES):
+            shown[site, measure] = (pairs[i], change[i])
     return shown
+
+
+def _column(styler, name: str) -> list:
+    """A column of a reader table; a column the same in every row is a note under the table."""
+    if name in styler.data.columns:
+        return list(styler.data[name])
+    note = next(n for n in (styler.caption or "").split("In every row, ")[1:] if n.startswith(f"{name}: "))
+    value = note.removeprefix(f"{name}: ").split(".")[0]
+    return [int(value) if value.isdigit() else value] * len(styler.data)
 
 
 def test_subtracting_the_other_sites_from_the_pooled_row_gives_no_small_group(small_site):
