@@ -7,6 +7,9 @@ job's key.
 """
 
 GP_WINDOW_MONTHS = 6  # GP contacts are compared over this many calendar months either side of referral
+GP_BASELINE_MONTHS = (-12, -7)  # the earlier baseline: months before the pre-referral run-up
+GP_ANTICIPATION_MONTHS = 4  # months just before referral given their own level in the segmented model
+GP_MODEL_MONTHS = 12  # the segmented model uses this many months either side of referral
 MIN_PAIRS = 5  # fewer pairs: means only, no test or interval
 GSE_MIN_ANSWERED = 7  # GSE total needs at least this many of the 10 items
 EMBEDDEDNESS_THRESHOLDS = (-1 / 3, 1 / 3)  # below: bolted on; above: belonging; between: fitting in
