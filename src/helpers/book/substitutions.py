@@ -6,7 +6,8 @@ text always states the rule the code applied.
 
 from __future__ import annotations
 
-from helpers.analysis.rules import (BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS, GP_WINDOW_MONTHS,
+from helpers.analysis.rules import (BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS,
+                                    GP_ANTICIPATION_MONTHS, GP_BASELINE_MONTHS, GP_MODEL_MONTHS, GP_WINDOW_MONTHS,
                                     GSE_MIN_ANSWERED, MIN_PAIRS)
 
 
@@ -16,6 +17,10 @@ def substitutions() -> dict:
         "min_pairs": str(MIN_PAIRS),
         "gse_min_answered": str(GSE_MIN_ANSWERED),
         "gp_window_months": str(GP_WINDOW_MONTHS),
+        "gp_baseline_first": str(GP_BASELINE_MONTHS[0]),
+        "gp_baseline_last": str(GP_BASELINE_MONTHS[1]),
+        "gp_anticipation_months": str(GP_ANTICIPATION_MONTHS),
+        "gp_model_months": str(GP_MODEL_MONTHS),
         "embeddedness_low": f"{EMBEDDEDNESS_THRESHOLDS[0]:.2f}",
         "embeddedness_high": f"{EMBEDDEDNESS_THRESHOLDS[1]:.2f}",
         "bootstrap_samples": f"{BOOTSTRAP_SAMPLES:,}",

@@ -49,3 +49,30 @@ def site_summary_phrases(outcomes: pd.DataFrame, gp_summary: pd.DataFrame, follo
     phrases["summary_follow_up"] = (f"{policy.count(follow_up['followed up at wave 2'])} of "
                                     f"{policy.count(follow_up['interviewed at wave 1'])}")
     return phrases
+
+
+def gp_change_phrase(change: pd.DataFrame, comparison: str, policy: Policy) -> str:
+    """One gp_change.csv row (the first with ``comparison``) as a phrase."""
+    row = change[change["comparison"] == comparison].iloc[0]
+    n = int(row["n_patients"])
+    if not policy.allows(n):
+        return f"is not shown (fewer than {policy.threshold} patients)"
+    if pd.isna(row["rate_ratio"]) or pd.isna(row["ci95_low"]):
+        return f"could not be estimated ({policy.count(n)} patients)"
+    text = (f"was a rate ratio of {row['rate_ratio']:.2f} (95% CI {row['ci95_low']:.2f} to {row['ci95_high']:.2f}, "
+            f"t with {int(row['df'])} df; {policy.count(n)} patients")
+    if "pi95_low" in row and pd.notna(row["pi95_low"]):
+        text += f"; 95% prediction interval for a new site {row['pi95_low']:.2f} to {row['pi95_high']:.2f}"
+    return text + ")"
+
+
+def gp_coverage_phrase(coverage: pd.DataFrame, policy: Policy) -> str:
+    """What the window rule left out, summed over the rows of ``window_coverage``."""
+    total = coverage[["n_referred", "n_before_truncated", "n_after_truncated", "referral_day_patients",
+                      "referral_day_contacts"]].sum()
+    return (f"Of {policy.count(total['n_referred'])} referred patients, {policy.count(total['n_before_truncated'])} "
+            f"had a before-window starting before the GP extract and {policy.count(total['n_after_truncated'])} an "
+            f"after-window ending after it, and were left out of the window comparison. "
+            f"{policy.count(total['referral_day_patients'])} patients had "
+            f"{policy.count(total['referral_day_contacts'])} contacts on the referral day itself, "
+            "which no window counts.")

@@ -62,6 +62,43 @@ def gp_summary_table(summary: pd.DataFrame, policy: Policy):
     return publish(pd.DataFrame(rows).set_index("site"), policy)
 
 
+GP_CHANGE_STATISTICS = ["rate_ratio", "ci95_low", "ci95_high", "pi95_low", "pi95_high"]
+GP_COMPARISON_LABELS = {
+    "window_naive": "naive: {w} months after vs {w} before",
+    "baseline_anchored": "months 1 to {w} vs earlier baseline",
+    "anticipation": "run-up before referral (model)",
+    "level_change": "level change at referral (model)",
+}
+
+
+def gp_change_table(change: pd.DataFrame, policy: Policy, window_months: int):
+    """gp_change.csv rows for reading: one row per site (or ALL) and comparison."""
+    safe = protect_statistics(change, policy, "n_patients", GP_CHANGE_STATISTICS)
+    rows = []
+    for r in safe.itertuples():
+        rows.append({
+            "site": r.site_id, "comparison": GP_COMPARISON_LABELS[r.comparison].format(w=window_months),
+            "patients": r.n_patients, "rate ratio": _num(r.rate_ratio), "95% CI": _interval(r.ci95_low, r.ci95_high),
+            "df": int(r.df), "95% prediction interval": _interval(r.pi95_low, r.pi95_high),
+        })
+    return publish(pd.DataFrame(rows).set_index(["site", "comparison"]), policy)
+
+
+def gp_coverage_table(coverage: pd.DataFrame, policy: Policy):
+    """``window_coverage`` rows for reading: who the window rule leaves out, per site."""
+    rows = []
+    for r in coverage.itertuples():
+        rows.append({
+            "site": r.site_id, "referred": policy.count(r.n_referred),
+            "before-window not in extract": policy.count(r.n_before_truncated),
+            "after-window not in extract": policy.count(r.n_after_truncated),
+            "compared": policy.count(r.n_included),
+            "patients with a contact on the referral day": policy.count(r.referral_day_patients),
+            "referral-day contacts (in no window)": policy.count(r.referral_day_contacts),
+        })
+    return publish(pd.DataFrame(rows).set_index("site"), policy)
+
+
 def models_table(models: pd.DataFrame, policy: Policy):
     """Mixed-model rows for reading: one line per measure and site characteristic."""
     rows = []
