@@ -7,14 +7,15 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
-from helpers.analysis.rules import MIN_PAIRS
+from helpers.analysis.rules import MIN_PAIRS, PRIMARY_OUTCOMES
 from helpers.analysis.scoring import MEASURES
 
 EFFECT_SIZE_KIND = "cohen_dz"
 COLUMNS = (
     "site_id", "measure", "n_pairs", "mean_wave1", "mean_wave2", "mean_diff",
-    "ci95_low", "ci95_high", "p_t", "p_wilcoxon", "effect_size", "effect_size_kind",
+    "ci95_low", "ci95_high", "p_t", "p_wilcoxon", "effect_size", "effect_size_kind", "p_holm", "q_bh",
 )
 
 
@@ -42,6 +43,8 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True) -> p
     that need only means and intervals; the exact Wilcoxon test is slow on
     samples of 10-13 with ties).
 
+    - p_holm, q_bh: multiplicity adjustments of p_t (``adjust_p_values``).
+
     With fewer than ``MIN_PAIRS`` pairs only n and means are given. The CI,
     p_t and d_z are also NaN when all differences are equal (no spread), and
     p_wilcoxon when all differences are zero.
@@ -50,7 +53,31 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True) -> p
         {"site_id": site_id, "measure": measure, **_paired_stats(*_pairs(scores, measure), tests)}
         for measure in MEASURES
     ]
-    return pd.DataFrame(rows, columns=list(COLUMNS)).assign(effect_size_kind=EFFECT_SIZE_KIND)
+    out = pd.DataFrame(rows, columns=list(COLUMNS)).assign(effect_size_kind=EFFECT_SIZE_KIND)
+    out["p_holm"], out["q_bh"] = adjust_p_values(out["p_t"], out["measure"], pooled=site_id == "ALL")
+    return out
+
+
+def adjust_p_values(p: pd.Series, measures: pd.Series, pooled: bool) -> tuple[pd.Series, pd.Series]:
+    """Holm-adjusted p within the primary family and Benjamini-Hochberg q for the rest.
+
+    Pooled rows (``pooled``): measures in ``rules.PRIMARY_OUTCOMES`` form the
+    confirmatory family and get p_holm (Holm, familywise error, valid under any
+    dependence); the other pooled measures get q_bh (Benjamini-Hochberg over
+    them, false discovery rate, assumes independent or positively dependent
+    tests). Site rows are exploratory: q_bh over the site's measures, no p_holm.
+    Tests without a p-value (NaN) are left out of the family. statsmodels
+    ``multipletests``. Intervals are not adjusted.
+    """
+    p = pd.Series(np.asarray(p, dtype="float64"), index=measures.index)
+    primary = measures.isin(PRIMARY_OUTCOMES) if pooled else pd.Series(False, index=measures.index)
+    holm = pd.Series(np.nan, index=p.index)
+    bh = pd.Series(np.nan, index=p.index)
+    for family, method, target in ((primary, "holm", holm), (~primary, "fdr_bh", bh)):
+        chosen = family & p.notna()
+        if chosen.any():
+            target[chosen] = multipletests(p[chosen], method=method)[1]
+    return holm, bh
 
 
 def _pairs(scores: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:

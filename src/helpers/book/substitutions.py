@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from helpers.analysis.rules import (BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS,
                                     GP_ANTICIPATION_MONTHS, GP_BASELINE_MONTHS, GP_MODEL_MONTHS, GP_WINDOW_MONTHS,
-                                    GSE_MIN_ANSWERED, MIN_PAIRS)
+                                    GSE_MIN_ANSWERED, MIN_PAIRS, PRIMARY_OUTCOMES)
 
 
 def substitutions() -> dict:
     """Each rule's value as the prose shows it."""
     return {
         "min_pairs": str(MIN_PAIRS),
+        "primary_outcomes": " and ".join(name.replace("ons_", "").replace("_", " ").replace("gse total",
+                                         "general self-efficacy (GSE total)") for name in PRIMARY_OUTCOMES),
         "gse_min_answered": str(GSE_MIN_ANSWERED),
         "gp_window_months": str(GP_WINDOW_MONTHS),
         "gp_baseline_first": str(GP_BASELINE_MONTHS[0]),

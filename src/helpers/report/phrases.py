@@ -6,6 +6,7 @@ import pandas as pd
 
 from helpers.report.disclosure import Policy
 from helpers.analysis.outcomes import MIN_PAIRS
+from helpers.analysis.rules import PRIMARY_OUTCOMES
 from helpers.analysis.scoring import LOWER_IS_BETTER
 
 
@@ -25,6 +26,27 @@ def change_phrase(row, policy: Policy) -> str:
     if row["measure"] in LOWER_IS_BETTER:
         text += ", where lower is better"
     return text
+
+
+def test_phrase(row, policy: Policy) -> str:
+    """The paired t-test of a pooled outcomes.csv row with its multiplicity adjustment.
+
+    E.g. 'primary outcome: paired t-test p 0.050, Holm-adjusted over the 2 primary outcomes 0.099'.
+    """
+    primary = row["measure"] in PRIMARY_OUTCOMES
+    role = "primary outcome" if primary else "secondary outcome"
+    if not policy.allows(int(row["n_pairs"])) or pd.isna(row["p_t"]):
+        return f"{role}: not tested"
+    text = f"{role}: paired t-test p {_p_text(row['p_t'])}"
+    if primary and pd.notna(row["p_holm"]):
+        return text + f", Holm-adjusted over the {len(PRIMARY_OUTCOMES)} primary outcomes {_p_text(row['p_holm'])}"
+    if pd.notna(row["q_bh"]):
+        return text + f", Benjamini-Hochberg q over the secondary outcomes {_p_text(row['q_bh'])}"
+    return text
+
+
+def _p_text(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def gp_phrase(summary: pd.DataFrame, policy: Policy) -> str:

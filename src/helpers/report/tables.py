@@ -9,7 +9,7 @@ from helpers.report.disclosure import Policy, protect_statistics, publish
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
-                      "effect_size"]
+                      "effect_size", "p_holm", "q_bh"]
 GP_STATISTICS = ["mean_before", "mean_after", "mean_diff", "p_wilcoxon", "rate_ratio", "rr_ci95_low",
                  "rr_ci95_high"]
 
@@ -20,6 +20,11 @@ def _p(value) -> str:
     if pd.isna(value):
         return "not tested"
     return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _adjusted(value) -> str:
+    """An adjusted p or q; blank where the row is not in that family."""
+    return "" if not isinstance(value, str) and pd.isna(value) else _p(value)
 
 
 def _num(value, digits=2) -> str:
@@ -44,6 +49,7 @@ def outcomes_table(outcomes: pd.DataFrame, policy: Policy):
             "pairs": r.n_pairs, "wave 1 mean": _num(r.mean_wave1), "wave 2 mean": _num(r.mean_wave2),
             "change": _num(r.mean_diff), "95% CI": _interval(r.ci95_low, r.ci95_high),
             "p (t-test)": _p(r.p_t), "p (Wilcoxon)": _p(r.p_wilcoxon), "effect size (d_z)": _num(r.effect_size),
+            "Holm p (primary)": _adjusted(r.p_holm), "BH q": _adjusted(r.q_bh),
         })
     return publish(pd.DataFrame(rows).set_index("measure"), policy)
 

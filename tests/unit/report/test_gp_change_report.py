@@ -43,3 +43,14 @@ def test_trajectory_figure_draws_the_fitted_segments():
     with_fit = trajectory_figure(trajectory, Policy(), fitted=fitted)
     assert len(with_fit.axes[0].lines) == len(plain.axes[0].lines) + 3
     assert "segmented model" in [t.get_text() for t in with_fit.axes[0].get_legend().get_texts()]
+
+
+def test_test_phrase_names_the_family_and_its_adjustment():
+    from helpers.report.phrases import test_phrase
+
+    primary = {"measure": "ons_life_satisfaction", "n_pairs": 40, "p_t": 0.0495, "p_holm": 0.099, "q_bh": np.nan}
+    secondary = {"measure": "ons_happy", "n_pairs": 40, "p_t": 0.02, "p_holm": np.nan, "q_bh": 0.05}
+    assert test_phrase(primary, Policy()) == ("primary outcome: paired t-test p 0.050, Holm-adjusted over the 2 "
+                                              "primary outcomes 0.099")
+    assert test_phrase(secondary, Policy()).endswith("Benjamini-Hochberg q over the secondary outcomes 0.050")
+    assert test_phrase({**primary, "n_pairs": 3}, Policy(threshold=5)) == "primary outcome: not tested"
