@@ -22,7 +22,11 @@ def change_phrase(row, policy: Policy) -> str:
         text += f", 95% CI {row['ci95_low']:.2f} to {row['ci95_high']:.2f}"
     else:
         text += ", too few pairs for an interval"
-    text += f"; {policy.count(n)} patients)"
+    text += f"; {policy.count(n)} patients"
+    if "site_ci95_low" in row and pd.notna(row["site_ci95_low"]):
+        text += (f"; allowing for sites, 95% CI {row['site_ci95_low']:.2f} to {row['site_ci95_high']:.2f} "
+                 f"with t on {int(row['site_df'])} df")
+    text += ")"
     if row["measure"] in LOWER_IS_BETTER:
         text += ", where lower is better"
     return text

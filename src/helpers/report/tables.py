@@ -9,7 +9,9 @@ from helpers.report.disclosure import Policy, protect_statistics, publish
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
-                      "effect_size", "p_holm", "q_bh"]
+                      "effect_size", "p_holm", "q_bh", "p_wilcoxon_pratt", "p_wilcoxon_min", "hl_estimate",
+                      "hl_ci95_low", "hl_ci95_high", "hedges_gz", "gz_ci95_low", "gz_ci95_high", "site_estimate",
+                      "site_ci95_low", "site_ci95_high"]
 GP_STATISTICS = ["mean_before", "mean_after", "mean_diff", "p_wilcoxon", "rate_ratio", "rr_ci95_low",
                  "rr_ci95_high"]
 
@@ -40,18 +42,49 @@ def _interval(low, high) -> str:
 
 
 def outcomes_table(outcomes: pd.DataFrame, policy: Policy):
-    """outcomes.csv rows for reading: one row per measure."""
+    """outcomes.csv rows for reading: one row per measure (with the site-clustered interval for pooled rows)."""
+    safe = protect_statistics(outcomes.reindex(columns=list(outcomes.columns) + [
+        c for c in OUTCOME_STATISTICS if c not in outcomes]), policy, "n_pairs", OUTCOME_STATISTICS)
+    clustered = "site_ci95_low" in outcomes and outcomes["site_ci95_low"].notna().any()
+    rows = []
+    for r in safe.itertuples():
+        row = {
+            "measure": MEASURE_LABELS[r.measure], "better is": "lower" if r.measure in LOWER_IS_BETTER else "higher",
+            "pairs": r.n_pairs, "wave 1 mean": _num(r.mean_wave1), "wave 2 mean": _num(r.mean_wave2),
+            "change": _num(r.mean_diff), "95% CI": _interval(r.ci95_low, r.ci95_high),
+        }
+        if clustered:
+            row["95% CI allowing for sites"] = _interval(r.site_ci95_low, r.site_ci95_high)
+        row.update({
+            "p (t-test)": _p(r.p_t), "Holm p (primary)": _adjusted(r.p_holm), "BH q": _adjusted(r.q_bh),
+            "Hedges g_z (95% CI)": _with_interval(r.hedges_gz, r.gz_ci95_low, r.gz_ci95_high),
+        })
+        rows.append(row)
+    return publish(pd.DataFrame(rows).set_index("measure"), policy)
+
+
+def rank_tests_table(outcomes: pd.DataFrame, policy: Policy):
+    """The signed-rank tests and Hodges-Lehmann estimates of outcomes.csv rows, one row per measure."""
     safe = protect_statistics(outcomes, policy, "n_pairs", OUTCOME_STATISTICS)
     rows = []
     for r in safe.itertuples():
         rows.append({
-            "measure": MEASURE_LABELS[r.measure], "better is": "lower" if r.measure in LOWER_IS_BETTER else "higher",
-            "pairs": r.n_pairs, "wave 1 mean": _num(r.mean_wave1), "wave 2 mean": _num(r.mean_wave2),
-            "change": _num(r.mean_diff), "95% CI": _interval(r.ci95_low, r.ci95_high),
-            "p (t-test)": _p(r.p_t), "p (Wilcoxon)": _p(r.p_wilcoxon), "effect size (d_z)": _num(r.effect_size),
-            "Holm p (primary)": _adjusted(r.p_holm), "BH q": _adjusted(r.q_bh),
+            "measure": MEASURE_LABELS[r.measure], "pairs": r.n_pairs,
+            "Hodges-Lehmann change (95% CI)": _with_interval(r.hl_estimate, r.hl_ci95_low, r.hl_ci95_high),
+            "p (Wilcoxon, zeros dropped)": _p(r.p_wilcoxon), "p (Wilcoxon, Pratt)": _p(r.p_wilcoxon_pratt),
+            "smallest p possible": _p(r.p_wilcoxon_min),
+            "can reach 0.05": "" if isinstance(r.p_wilcoxon_min, str) or pd.isna(r.p_wilcoxon_min)
+            else ("yes" if r.p_wilcoxon_min <= 0.05 else "no"),
         })
     return publish(pd.DataFrame(rows).set_index("measure"), policy)
+
+
+def _with_interval(estimate, low, high) -> str:
+    if isinstance(estimate, str):
+        return estimate
+    if pd.isna(estimate):
+        return ""
+    return f"{estimate:.2f} ({_interval(low, high)})" if not pd.isna(low) else f"{estimate:.2f}"
 
 
 def gp_summary_table(summary: pd.DataFrame, policy: Policy):
@@ -114,9 +147,10 @@ def models_table(models: pd.DataFrame, policy: Policy):
         rows.append({
             "measure": MEASURE_LABELS[r.measure], "site characteristic": r.covariate.replace("_", " "),
             "patients (sites)": f"{policy.count(r.n_patients)} ({r.n_sites})",
-            "difference in change": _num(estimate) if shown else "suppressed",
+            "difference at follow-up, adjusted for baseline": _num(estimate) if shown else "suppressed",
             "95% CI": _interval(r.ci95_low, r.ci95_high) if shown and not pd.isna(estimate) else "",
             "p": _p(getattr(r, "p", float("nan"))) if shown and not pd.isna(estimate) else "",
+            "df": "" if pd.isna(getattr(r, "df", float("nan"))) else int(r.df),
             "note": r.note,
         })
     return publish(pd.DataFrame(rows).set_index(["measure", "site characteristic"]), policy)
