@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from helpers.analysis.rules import (BOOTSTRAP_SAMPLES, COMMUNITY_SEED, EMBEDDEDNESS_THRESHOLDS,
                                     GP_ANTICIPATION_MONTHS, GP_BASELINE_MONTHS, GP_MODEL_MONTHS, GP_WINDOW_MONTHS,
-                                    GSE_MIN_ANSWERED, MIN_PAIRS, PRIMARY_OUTCOMES)
+                                    GSE_MIN_ANSWERED, MIN_PAIRS, MISSING_DELTAS, MISSING_IMPUTATIONS,
+                                    PRIMARY_OUTCOMES)
 
 
 def substitutions() -> dict:
     """Each rule's value as the prose shows it."""
     return {
         "min_pairs": str(MIN_PAIRS),
+        "imputations": str(MISSING_IMPUTATIONS),
+        "missing_deltas": ", ".join(f"{d:g}" for d in MISSING_DELTAS),
         "primary_outcomes": " and ".join(name.replace("ons_", "").replace("_", " ").replace("gse total",
                                          "general self-efficacy (GSE total)") for name in PRIMARY_OUTCOMES),
         "gse_min_answered": str(GSE_MIN_ANSWERED),

@@ -102,3 +102,21 @@ def gp_coverage_phrase(coverage: pd.DataFrame, policy: Policy) -> str:
             f"{policy.count(total['referral_day_patients'])} patients had "
             f"{policy.count(total['referral_day_contacts'])} contacts on the referral day itself, "
             "which no window counts.")
+
+
+def tipping_phrase(missing: pd.DataFrame, measure: str, policy: Policy) -> str:
+    """The MAR estimate and the tipping shift of one measure of missing_data.csv."""
+    part = missing[missing["measure"] == measure].set_index("method")
+    if "multiple_imputation" not in part.index or not policy.allows(int(part["n_followed_up"].iloc[0])):
+        return "could not be assessed"
+    mi = part.loc["multiple_imputation"]
+    text = (f"multiple imputation from the baseline score gives {mi['estimate']:+.2f} "
+            f"(95% CI {mi['ci95_low']:.2f} to {mi['ci95_high']:.2f}) against {part.loc['complete_case', 'estimate']:+.2f} "
+            "from complete cases")
+    tip = mi["tipping_shift"]
+    if pd.isna(tip):
+        return text
+    if tip == 0:
+        return text + "; the interval includes no change even if drop-out is at random"
+    return text + (f"; the interval reaches no change if lost patients' follow-up scores are {tip:.2f} points "
+                   "worse than missing at random predicts")

@@ -182,3 +182,22 @@ def verdicts_table(rows: pd.DataFrame, cmocs: pd.DataFrame) -> pd.DataFrame:
     table = rows.set_index("cmoc_id").join(statement.rename("configuration"))
     table = table.rename(columns={"n_supports": "supporting", "n_refutes": "refuting", "n_refines": "refining"})
     return table[["configuration", "supporting", "refuting", "refining", "verdict"]].rename_axis("CMOC")
+
+
+MISSING_METHOD_LABELS = {"complete_case": "complete cases (MCAR)", "ipw": "inverse probability weights (MAR)",
+                         "multiple_imputation": "multiple imputation (MAR)"}
+
+
+def missing_data_table(missing: pd.DataFrame, policy: Policy):
+    """missing_data.csv for reading: one row per measure, one column per method (change and 95% CI)."""
+    safe = protect_statistics(missing, policy, "n_followed_up", ["estimate", "ci95_low", "ci95_high",
+                                                                   "tipping_shift"])
+    rows = {}
+    for r in safe.itertuples():
+        label = MISSING_METHOD_LABELS.get(r.method, r.method.replace("delta_", "MNAR, shift ") if
+                                          r.method.startswith("delta_") else r.method)
+        row = rows.setdefault(MEASURE_LABELS[r.measure], {"followed up / baseline":
+                                                         f"{policy.count(r.n_followed_up)} / {policy.count(r.n_baseline)}"})
+        row[label] = _with_interval(r.estimate, r.ci95_low, r.ci95_high)
+        row["tipping shift"] = _num(r.tipping_shift)
+    return publish(pd.DataFrame.from_dict(rows, orient="index").rename_axis("measure"), policy)
