@@ -56,7 +56,9 @@ def outcomes_table(outcomes: pd.DataFrame, policy: Policy):
             "change": _num(r.mean_diff), "95% CI": _interval(r.ci95_low, r.ci95_high),
         }
         if clustered:
-            row["95% CI allowing for sites"] = _interval(r.site_ci95_low, r.site_ci95_high)
+            boundary = r.site_boundary is True or (not isinstance(r.site_boundary, str) and r.site_boundary == 1)
+            row["95% CI allowing for sites"] = (_interval(r.site_ci95_low, r.site_ci95_high)
+                                                + (" (site variance estimated as 0)" if boundary else ""))
         row.update({
             "p (t-test)": _p(r.p_t), "Holm p (primary)": _adjusted(r.p_holm), "BH q": _adjusted(r.q_bh),
             "Hedges g_z (95% CI)": _with_interval(r.hedges_gz, r.gz_ci95_low, r.gz_ci95_high),

@@ -54,3 +54,17 @@ def test_test_phrase_names_the_family_and_its_adjustment():
                                               "primary outcomes 0.099")
     assert test_phrase(secondary, Policy()).endswith("Benjamini-Hochberg q over the secondary outcomes 0.050")
     assert test_phrase({**primary, "n_pairs": 3}, Policy(threshold=5)) == "primary outcome: not tested"
+
+
+def test_outcomes_table_names_a_boundary_site_variance():
+    from helpers.analysis.outcomes import COLUMNS as OUTCOME_COLUMNS
+    from helpers.report.tables import outcomes_table
+
+    row = dict.fromkeys(OUTCOME_COLUMNS, np.nan)
+    row.update(site_id="ALL", measure="ons_happy", n_pairs=40, mean_wave1=5.0, mean_wave2=5.5, mean_diff=0.5,
+               ci95_low=0.1, ci95_high=0.9, site_estimate=0.5, site_ci95_low=0.0, site_ci95_high=1.0,
+               site_boundary=True)
+    html = outcomes_table(pd.DataFrame([row]), Policy()).to_html()
+    assert "0.00 to 1.00 (site variance estimated as 0)" in html
+    row.update(site_boundary=False)
+    assert "estimated as 0" not in outcomes_table(pd.DataFrame([row]), Policy()).to_html()
