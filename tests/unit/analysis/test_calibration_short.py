@@ -35,7 +35,12 @@ def test_committed_calibration_summary_meets_the_targets_it_reports():
     assert {"statistic", "label", "kind", "target", "replicates", "evaluations", "measured", "mc_se",
             "source"} <= set(table.columns)
     coverage = table[table["kind"] == "coverage"]
-    # every interval within 3 Monte Carlo SE of 95% or inside 93-97%
-    near = (coverage["measured"] - 0.95).abs() <= 3 * coverage["mc_se"] + 0.02
-    assert near.all(), coverage.loc[~near, ["statistic", "measured"]].to_string()
+    # No interval undercovers: at least 93% up to three Monte Carlo SE. (Some overcover: the rank
+    # intervals with whole-number scores and the site-clustered interval when sites do not differ;
+    # the methods appendix says so.)
+    low = coverage["measured"] < 0.93 - 3 * coverage["mc_se"]
+    assert not low.any(), coverage.loc[low, ["statistic", "measured"]].to_string()
+    tests = table[table["kind"] == "type I error"]
+    high = tests["measured"] > 0.07 + 3 * tests["mc_se"]
+    assert not high.any(), tests.loc[high, ["statistic", "measured"]].to_string()
     assert (table["replicates"] >= 100).all()
