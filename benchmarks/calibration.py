@@ -41,33 +41,13 @@ from helpers.analysis.gp_change import patient_months, pooled_rows, site_estimat
 from helpers.analysis.outcomes import adjust_p_values
 from helpers.analysis.rules import GP_BASELINE_MONTHS, GP_WINDOW_MONTHS, MIN_PAIRS, PRIMARY_OUTCOMES
 from helpers.analysis.scoring import MEASURES, scores
+from helpers.report.tables import CALIBRATION_LABELS as LABELS
 from helpers.synth import design as D
 from helpers.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_SEED = 1000  # replicate r uses seed FIRST_SEED + r (the embedded data use another seed)
 
-LABELS = {
-    "change_t_pooled": "pooled mean change, t interval (patients independent)",
-    "change_site_pooled": "pooled mean change, site random intercept, t(K-1)",
-    "change_t_site": "site mean change, t interval",
-    "hl_pooled": "pooled Hodges-Lehmann change",
-    "hl_site": "site Hodges-Lehmann change",
-    "gz_pooled": "pooled Hedges g_z (noncentral t)",
-    "ipw_pooled": "pooled change, inverse probability weighting",
-    "mi_pooled": "pooled change, multiple imputation",
-    "gp_window_naive_pooled": "GP naive window ratio, pooled (HKSJ)",
-    "gp_baseline_anchored_pooled": "GP baseline-anchored ratio, pooled (HKSJ)",
-    "gp_anticipation_pooled": "GP run-up ratio, pooled (HKSJ)",
-    "gp_level_change_pooled": "GP level change, pooled (HKSJ)",
-    "gp_window_naive_site": "GP naive window ratio, site (GEE, t(n-1))",
-    "gp_level_change_site": "GP level change, site (GEE, t(n-1))",
-    "p_t_pooled": "pooled paired t-test",
-    "p_pratt_pooled": "pooled Wilcoxon (Pratt)",
-    "holm_primary_any": "any primary outcome, Holm (familywise)",
-    "p_t_site": "site paired t-test (unadjusted)",
-    "gp_level_change_pooled_test": "GP level change, pooled, CI excludes 1",
-}
 
 
 def _t_interval(diff):

@@ -207,56 +207,44 @@ def missing_data_table(missing: pd.DataFrame, policy: Policy):
     return publish(pd.DataFrame.from_dict(rows, orient="index").rename_axis("measure"), policy)
 
 
-def calibration_table(calibration: pd.DataFrame) -> str:
-    """The calibration summary (data/reference/calibration.csv) as a Markdown table.
+# The intervals and tests benchmarks/calibration.py measures, as the methods appendix names them.
+CALIBRATION_LABELS = {
+    "change_t_pooled": "pooled mean change, t interval (patients independent)",
+    "change_site_pooled": "pooled mean change, site random intercept, t(K-1)",
+    "change_t_site": "site mean change, t interval",
+    "hl_pooled": "pooled Hodges-Lehmann change",
+    "hl_site": "site Hodges-Lehmann change",
+    "gz_pooled": "pooled Hedges g_z (noncentral t)",
+    "ipw_pooled": "pooled change, inverse probability weighting",
+    "mi_pooled": "pooled change, multiple imputation",
+    "gp_window_naive_pooled": "GP naive window ratio, pooled (HKSJ)",
+    "gp_baseline_anchored_pooled": "GP baseline-anchored ratio, pooled (HKSJ)",
+    "gp_anticipation_pooled": "GP run-up ratio, pooled (HKSJ)",
+    "gp_level_change_pooled": "GP level change, pooled (HKSJ)",
+    "gp_window_naive_site": "GP naive window ratio, site (GEE, t(n-1))",
+    "gp_level_change_site": "GP level change, site (GEE, t(n-1))",
+    "p_t_pooled": "pooled paired t-test",
+    "p_pratt_pooled": "pooled Wilcoxon (Pratt)",
+    "holm_primary_any": "any primary outcome, Holm (familywise)",
+    "p_t_site": "site paired t-test (unadjusted)",
+    "gp_level_change_pooled_test": "GP level change, pooled, CI excludes 1",
+}
 
-    One line per interval or test: target, measured share with its Monte Carlo
-    standard error, replicates and evaluations; coverage outside 93-97% (or a
-    type I error above 7%) is marked.
+
+def calibration_phrases(calibration: pd.DataFrame, statistics) -> dict:
+    """Per statistic of the calibration summary (data/reference/calibration.csv) a table cell:
+    'measured (Monte Carlo SE), replicates, within target or not'; 'not measured' when absent.
+
+    Within target: coverage 93-97%, type I error at most 7%.
     """
-    lines = ["| interval or test | target | measured (Monte Carlo SE) | replicates (evaluations) | within target |",
-             "|---|---|---|---|---|"]
-    for r in calibration.itertuples():
-        ok = 0.93 <= r.measured <= 0.97 if r.kind == "coverage" else r.measured <= 0.07
-        label = str(r.label).replace("|", "/")
-        lines.append(f"| {label} | {r.kind} {r.target:.0%} | {r.measured:.1%} ({r.mc_se:.1%}) | "
-                     f"{int(r.replicates)} ({int(r.evaluations)}) | {'yes' if ok else 'no'} |")
-    return "\n".join(lines)
-
-
-def robustness_table(pooled: pd.DataFrame, missing: pd.DataFrame, gp_change: pd.DataFrame,
-                     gp_windows: pd.DataFrame, policy: Policy):
-    """Each headline under its alternative analyses, side by side.
-
-    ``pooled``: outcomes.csv ALL rows (with site_* columns); ``missing``:
-    missing_data.csv; ``gp_change``: gp_change.csv ALL rows; ``gp_windows``:
-    gp_contacts.csv-style pooled rows for several window lengths.
-    """
-    rows = []
-    for measure in PRIMARY:
-        r = pooled.set_index("measure").loc[measure]
-        name = MEASURE_LABELS[measure]
-        if not policy.allows(r["n_pairs"]):
-            rows.append((name, "all analyses", "suppressed"))
+    by_name = calibration.set_index("statistic")
+    out = {}
+    for name in statistics:
+        if name not in by_name.index:
+            out[name] = "not measured"
             continue
-        rows += [
-            (name, "patients independent (t)", _with_interval(r["mean_diff"], r["ci95_low"], r["ci95_high"])),
-            (name, "clustered by site (random intercept, t on sites - 1)",
-             _with_interval(r["site_estimate"], r["site_ci95_low"], r["site_ci95_high"])),
-            (name, "Hodges-Lehmann (rank based)", _with_interval(r["hl_estimate"], r["hl_ci95_low"], r["hl_ci95_high"])),
-            (name, "Wilcoxon p, zeros dropped / Pratt", f"{_p(r['p_wilcoxon'])} / {_p(r['p_wilcoxon_pratt'])}"),
-        ]
-        for m in missing[missing["measure"] == measure].itertuples():
-            if m.method in MISSING_METHOD_LABELS or m.method in ("delta_0.5", "delta_1"):
-                label = MISSING_METHOD_LABELS.get(m.method, m.method.replace("delta_", "MNAR, shift "))
-                rows.append((name, f"drop-out: {label}", _with_interval(m.estimate, m.ci95_low, m.ci95_high)))
-    for r in gp_change.itertuples():
-        shown = policy.allows(r.n_patients)
-        rows.append(("GP contacts (rate ratio)", GP_COMPARISON_LABELS[r.comparison].format(w=GP_WINDOW),
-                     _with_interval(r.rate_ratio, r.ci95_low, r.ci95_high) if shown else "suppressed"))
-    for r in gp_windows.itertuples():
-        shown = policy.allows(r.n_patients)
-        rows.append(("GP contacts (rate ratio)", f"naive, {int(r.window_months)}-month windows, patients independent",
-                     _with_interval(r.rate_ratio, r.rr_ci95_low, r.rr_ci95_high) if shown else "suppressed"))
-    table = pd.DataFrame(rows, columns=["headline", "analysis", "estimate (95% CI) or p"])
-    return publish(table.set_index(["headline", "analysis"]), policy)
+        r = by_name.loc[name]
+        ok = 0.93 <= r["measured"] <= 0.97 if r["kind"] == "coverage" else r["measured"] <= 0.07
+        out[name] = (f"{r['measured']:.1%} ({r['mc_se']:.1%}); {int(r['replicates'])} replicates; "
+                     f"{'within' if ok else 'outside'} target")
+    return out
