@@ -248,3 +248,41 @@ def calibration_phrases(calibration: pd.DataFrame, statistics) -> dict:
         out[name] = (f"{r['measured']:.1%} ({r['mc_se']:.1%}); {int(r['replicates'])} replicates; "
                      f"{'within' if ok else 'outside'} target")
     return out
+
+
+def robustness_table(pooled: pd.DataFrame, missing: pd.DataFrame, gp_change: pd.DataFrame,
+                     gp_windows: pd.DataFrame, policy: Policy):
+    """Each headline under its alternative analyses, side by side.
+
+    ``pooled``: outcomes.csv ALL rows (with site_* columns); ``missing``:
+    missing_data.csv; ``gp_change``: gp_change.csv ALL rows; ``gp_windows``:
+    gp_contacts.csv-style pooled rows for several window lengths.
+    """
+    rows = []
+    for measure in PRIMARY:
+        r = pooled.set_index("measure").loc[measure]
+        name = MEASURE_LABELS[measure]
+        if not policy.allows(r["n_pairs"]):
+            rows.append((name, "all analyses", "suppressed"))
+            continue
+        rows += [
+            (name, "patients independent (t)", _with_interval(r["mean_diff"], r["ci95_low"], r["ci95_high"])),
+            (name, "clustered by site (random intercept, t on sites - 1)",
+             _with_interval(r["site_estimate"], r["site_ci95_low"], r["site_ci95_high"])),
+            (name, "Hodges-Lehmann (rank based)", _with_interval(r["hl_estimate"], r["hl_ci95_low"], r["hl_ci95_high"])),
+            (name, "Wilcoxon p, zeros dropped / Pratt", f"{_p(r['p_wilcoxon'])} / {_p(r['p_wilcoxon_pratt'])}"),
+        ]
+        for m in missing[missing["measure"] == measure].itertuples():
+            if m.method in MISSING_METHOD_LABELS or m.method in ("delta_0.5", "delta_1"):
+                label = MISSING_METHOD_LABELS.get(m.method, m.method.replace("delta_", "MNAR, shift "))
+                rows.append((name, f"drop-out: {label}", _with_interval(m.estimate, m.ci95_low, m.ci95_high)))
+    for r in gp_change.itertuples():
+        shown = policy.allows(r.n_patients)
+        rows.append(("GP contacts (rate ratio)", GP_COMPARISON_LABELS[r.comparison].format(w=GP_WINDOW),
+                     _with_interval(r.rate_ratio, r.ci95_low, r.ci95_high) if shown else "suppressed"))
+    for r in gp_windows.itertuples():
+        shown = policy.allows(r.n_patients)
+        rows.append(("GP contacts (rate ratio)", f"naive, {int(r.window_months)}-month windows, patients independent",
+                     _with_interval(r.rate_ratio, r.rr_ci95_low, r.rr_ci95_high) if shown else "suppressed"))
+    table = pd.DataFrame(rows, columns=["headline", "analysis", "estimate (95% CI) or p"])
+    return publish(table.set_index(["headline", "analysis"]), policy)

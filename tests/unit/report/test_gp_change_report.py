@@ -68,3 +68,27 @@ def test_outcomes_table_names_a_boundary_site_variance():
     assert "0.00 to 1.00 (site variance estimated as 0)" in html
     row.update(site_boundary=False)
     assert "estimated as 0" not in outcomes_table(pd.DataFrame([row]), Policy()).to_html()
+
+
+def test_robustness_table_sets_each_headline_beside_its_alternatives():
+    from helpers.analysis.outcomes import COLUMNS as OUTCOME_COLUMNS
+    from helpers.report.tables import robustness_table
+
+    pooled = []
+    for measure in ("ons_life_satisfaction", "gse_total"):
+        row = dict.fromkeys(OUTCOME_COLUMNS, np.nan)
+        row.update(site_id="ALL", measure=measure, n_pairs=40, mean_diff=0.37, ci95_low=0.01, ci95_high=0.75,
+                   site_estimate=0.38, site_ci95_low=-0.07, site_ci95_high=0.82, hl_estimate=0.5,
+                   hl_ci95_low=0.0, hl_ci95_high=1.0, p_wilcoxon=0.049, p_wilcoxon_pratt=0.068)
+        pooled.append(row)
+    missing = pd.DataFrame({"measure": "gse_total", "method": ["complete_case", "ipw", "delta_0.5", "delta_2"],
+                            "estimate": [2.7, 3.0, 2.8, 2.3], "ci95_low": [1.7, 1.9, 1.9, 1.4],
+                            "ci95_high": [3.7, 4.0, 3.8, 3.3], "n_baseline": 59, "n_followed_up": 40,
+                            "tipping_shift": 6.3})
+    windows = pd.DataFrame({"window_months": [3, 12], "n_patients": [61, 3], "rate_ratio": [0.53, 0.8],
+                            "rr_ci95_low": [0.37, 0.6], "rr_ci95_high": [0.76, 1.0]})
+    html = robustness_table(pd.DataFrame(pooled), missing, _change(), windows, Policy(threshold=5)).to_html()
+    assert "0.38 (-0.07 to 0.82)" in html and "0.049 / 0.068" in html
+    assert "3.00 (1.90 to 4.00)" in html and "2.80 (1.90 to 3.80)" in html and "2.30" not in html
+    assert "naive, 3-month windows" in html and "0.53 (0.37 to 0.76)" in html
+    assert "naive, 12-month windows" in html and "0.80 (0.60 to 1.00)" not in html  # 3 patients: suppressed
