@@ -38,7 +38,7 @@ SITE_METHODS = {
     "anticipation": "segmented Poisson GEE on patient-months, Mancl-DeRouen sandwich, t(n-1)",
     "level_change": "segmented Poisson GEE on patient-months, Mancl-DeRouen sandwich, t(n-1)",
 }
-POOLED_METHOD = "random effects (Paule-Mandel) over sites, Hartung-Knapp-Sidik-Jonkman, t(k-1); PI t(k-2)"
+POOLED_METHOD = "random effects (Paule-Mandel) over sites, modified Hartung-Knapp-Sidik-Jonkman, t(k-1); PI t(k-2)"
 TERMS = ("const", "month", "anticipation", "level", "calendar")
 
 
@@ -182,12 +182,15 @@ def pool_sites(log_rr, se) -> dict:
     Between-site variance tau^2 by Paule-Mandel and the pooled mean with
     weights 1 / (se_i^2 + tau^2) (statsmodels ``combine_effects``,
     method_re="iterated"); its variance is the Hartung-Knapp-Sidik-Jonkman
-    one, sum w_i (y_i - mu)^2 / ((k - 1) sum w_i), with t on k - 1 df.
+    one, sum w_i (y_i - mu)^2 / ((k - 1) sum w_i), with t on k - 1 df, but
+    never below the plain random-effects variance 1 / sum w_i (the ad hoc
+    modification of Knapp and Hartung): when the sites agree more than their
+    SEs imply, plain HKSJ is narrower than the random-effects interval and
+    undercovered in this project's simulations (91.5% with seven alike sites).
     The 95% prediction interval for a new site's ratio is
-    mu -/+ t(0.975, k - 2) sqrt(tau^2 + var_HKSJ) (needs k >= 3).
+    mu -/+ t(0.975, k - 2) sqrt(tau^2 + var) (needs k >= 3).
     Assumes sites exchangeable and their log ratios normal around mu; with
-    few sites tau^2 is imprecise, and HKSJ can be narrower than the plain
-    random-effects interval when the sites agree more than their SEs imply.
+    few sites tau^2 is imprecise.
     Sites without an estimate or SE are left out. Returns mu, var, tau2, k,
     ci (low, high) and pi (low, high), all on the ratio scale for ci and pi.
     """
@@ -200,7 +203,8 @@ def pool_sites(log_rr, se) -> dict:
     if k < 2:
         return out
     res = combine_effects(y, v, method_re="iterated", use_t=True)
-    mu, var, tau2 = float(res.mean_effect_re), float(res.var_hksj_re), float(res.tau2)
+    mu, tau2 = float(res.mean_effect_re), float(res.tau2)
+    var = max(float(res.var_hksj_re), float(res.var_eff_w_re))
     half = stats.t.ppf(0.975, k - 1) * np.sqrt(var)
     out.update(mu=mu, var=var, tau2=tau2, ci=(float(np.exp(mu - half)), float(np.exp(mu + half))))
     if k >= 3:

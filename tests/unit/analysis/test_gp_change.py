@@ -49,7 +49,7 @@ def test_pool_sites_matches_an_independent_paule_mandel_hksj():
     tau2 = optimize.brentq(q_minus_df, 0, 10) if q_minus_df(0) > 0 else 0.0
     w = 1 / (v + tau2)
     mu = (w * y).sum() / w.sum()
-    var = (w * (y - mu) ** 2).sum() / ((len(y) - 1) * w.sum())
+    var = max((w * (y - mu) ** 2).sum() / ((len(y) - 1) * w.sum()), 1 / w.sum())
     out = pool_sites(y, se)
     assert out["tau2"] == pytest.approx(tau2, rel=1e-3, abs=1e-6)
     assert out["mu"] == pytest.approx(mu, abs=1e-5)
@@ -57,6 +57,18 @@ def test_pool_sites_matches_an_independent_paule_mandel_hksj():
     low, high = out["ci"]
     assert np.log(high) - np.log(low) == pytest.approx(2 * stats.t.ppf(0.975, 8) * np.sqrt(var), rel=1e-3)
     assert out["k"] == 9
+
+
+def test_pool_sites_never_narrower_than_plain_random_effects():
+    # Sites that agree far more than their SEs imply: tau2 = 0 and the HKSJ scale
+    # sum w (y - mu)^2 / (k - 1) is below 1, so the variance is 1 / sum w (modified HKSJ).
+    y = np.array([0.10, 0.11, 0.09, 0.10, 0.105])
+    se = np.full(5, 0.3)
+    out = pool_sites(y, se)
+    assert out["tau2"] == pytest.approx(0, abs=1e-8)
+    assert out["var"] == pytest.approx(0.09 / 5)
+    half = stats.t.ppf(0.975, 4) * np.sqrt(0.09 / 5)
+    assert out["ci"] == pytest.approx((np.exp(y.mean() - half), np.exp(y.mean() + half)))
 
 
 def test_pool_sites_drops_sites_without_an_estimate_and_needs_two():
