@@ -54,10 +54,11 @@ def inverse_probability_weighted(data: pd.DataFrame) -> tuple[float, float, floa
     The probability is a logistic regression of follow-up on the baseline
     score (statsmodels Logit); the estimate is the normalised (Hajek) weighted
     mean. Its variance, sum w_i^2 (y_i - mu)^2 / (sum w_i)^2, treats the
-    weights as known, which is conservative for estimated propensities
-    (Lunceford and Davidian 2004); t on n_followed - 1 df. Assumes MAR given
-    baseline and a logistic model that is right; NaN when follow-up does not
-    vary or the model separates.
+    weights as known (asymptotically conservative for estimated propensities,
+    Lunceford and Davidian 2004), with t on n_followed - 1 df; with about 40
+    patients it still covered only 92.5% in benchmarks/calibration.py.
+    Assumes MAR given baseline and a logistic model that is right; NaN when
+    follow-up does not vary or the model separates.
     """
     observed = data["wave2"].notna().to_numpy()
     if observed.all() or observed.sum() < 2:
