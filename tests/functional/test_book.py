@@ -129,8 +129,14 @@ def test_summary_numbers_are_the_results_files(book):
     for measure in ("ons_life_satisfaction", "ons_anxious", "gse_total"):
         row = outcomes.loc[("ALL", measure)]
         assert f"change {row['mean_diff']:+.2f}, 95% CI {row['ci95_low']:.2f} to {row['ci95_high']:.2f}" in text
-    gp = pd.read_csv(book / "results" / "gp_contacts.csv").set_index("site_id").loc["ALL"]
-    assert f"rate ratio {gp['rate_ratio']:.2f}" in text
+    change = pd.read_csv(book / "results" / "gp_change.csv").set_index(["site_id", "comparison"])
+    for comparison in ("level_change", "window_naive"):  # the headline, and the naive figure named as such
+        row = change.loc[("ALL", comparison)]
+        assert (f"rate ratio of {row['rate_ratio']:.2f} (95% CI {row['ci95_low']:.2f} to {row['ci95_high']:.2f}, "
+                f"t with {int(row['df'])} df") in text
+    assert "naive comparison" in text and "primary outcomes" in text
+    holm = outcomes.loc[("ALL", "ons_life_satisfaction"), "p_holm"]
+    assert f"Holm-adjusted over the 2 primary outcomes {holm:.3f}" in text
 
 
 def test_no_row_level_questionnaire_data_is_published(book):

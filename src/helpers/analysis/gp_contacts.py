@@ -29,33 +29,86 @@ COLUMNS = (
     "site_id", "window_months", "n_patients", "mean_before", "mean_after", "mean_diff",
     "p_wilcoxon", "rate_ratio", "rr_ci95_low", "rr_ci95_high",
 )
-Z95 = stats.norm.ppf(0.975)
 
 
 def window_counts(
-    gp_contacts: pd.DataFrame, patients: pd.DataFrame, window_months: int = 6, *, extract_end
+    gp_contacts: pd.DataFrame, patients: pd.DataFrame, window_months: int = 6, *, extract_end,
+    extract_start=None,
 ) -> pd.DataFrame:
     """GP contacts per patient in the W months before and after referral.
 
     before: referral_date - W months <= contact_date < referral_date;
     after: referral_date < contact_date <= referral_date + W months.
-    Contacts on the referral date are in neither. A patient is included only
-    if referral_date + W months <= ``extract_end`` (the GP extract end date).
+    Contacts on the referral date are in neither (``window_coverage`` counts
+    them). A patient is included only if the GP extract covers both windows:
+    referral_date + W months <= ``extract_end`` and, when ``extract_start`` is
+    given, referral_date - W months >= ``extract_start`` (a truncated window
+    would count missing months as months without contacts).
     Returns one row per included patient (participant_id, site_id, n_before,
     n_after), with 0 for patients without contacts.
     """
-    pts = _patients(patients)
-    pts = pts[_shift(pts["referral_date"], window_months) <= pd.Timestamp(extract_end)]
+    return period_counts(gp_contacts, patients, (-window_months, 0), (0, window_months),
+                         extract_start=extract_start, extract_end=extract_end)
+
+
+def period_counts(
+    gp_contacts: pd.DataFrame, patients: pd.DataFrame, before: tuple[int, int], after: tuple[int, int], *,
+    extract_end, extract_start=None,
+) -> pd.DataFrame:
+    """GP contacts per patient in two periods given as (first, last) month offsets from referral.
+
+    A before period (first < last <= 0) is R + first months <= date < R + last
+    months; an after period (0 <= first < last) is R + first months < date <=
+    R + last months (R the referral date, calendar months as in the module
+    docstring). ``window_counts`` is (-W, 0) and (0, W); months -12 to -7 are
+    (-12, -6). Patients whose periods the extract does not cover are left out.
+    """
+    pts = _covered(_patients(patients), before[0], after[1], extract_start, extract_end)
     contacts = _contacts(gp_contacts, pts)
     dates, referral = contacts["contact_date"], contacts["referral_date"]
     counted = contacts[["participant_id"]].assign(
-        n_before=_in_period(dates, referral, -window_months, 0),
-        n_after=_in_period(dates, referral, 0, window_months),
+        n_before=_in_period(dates, referral, *before),
+        n_after=_in_period(dates, referral, *after),
     )
     per_patient = counted.groupby("participant_id")[["n_before", "n_after"]].sum()
     out = pts[["participant_id", "site_id"]].join(per_patient, on="participant_id")
     out[["n_before", "n_after"]] = out[["n_before", "n_after"]].fillna(0).astype("int64")
     return out.reset_index(drop=True)
+
+
+def window_coverage(
+    gp_contacts: pd.DataFrame, patients: pd.DataFrame, window_months: int = 6, *, extract_end,
+    extract_start=None,
+) -> pd.DataFrame:
+    """What the window rule leaves out, per site: one row per site_id.
+
+    n_referred: patients with a referral date; n_before_truncated: the extract
+    starts after referral - W months (only with ``extract_start``);
+    n_after_truncated: the extract ends before referral + W months (a patient
+    can be both); n_included: the rest (the patients of ``window_counts``);
+    referral_day_patients / referral_day_contacts: referred patients with a
+    contact on the referral date itself, and those contacts (in no window).
+    """
+    pts = _patients(patients)
+    ref = pts["referral_date"]
+    early = (_shift(ref, -window_months) < pd.Timestamp(extract_start)) if extract_start is not None else False
+    late = _shift(ref, window_months) > pd.Timestamp(extract_end)
+    contacts = _contacts(gp_contacts, pts)
+    same_day = contacts[contacts["contact_date"] == contacts["referral_date"]]
+    pts = pts.assign(before_truncated=early, after_truncated=late,
+                     referral_day_contacts=pts["participant_id"].map(same_day["participant_id"].value_counts())
+                     .fillna(0).astype("int64"))
+    pts["included"] = ~(pts["before_truncated"] | pts["after_truncated"])
+    grouped = pts.groupby("site_id", sort=True)
+    out = pd.DataFrame({
+        "n_referred": grouped.size(),
+        "n_before_truncated": grouped["before_truncated"].sum(),
+        "n_after_truncated": grouped["after_truncated"].sum(),
+        "n_included": grouped["included"].sum(),
+        "referral_day_patients": grouped["referral_day_contacts"].apply(lambda c: int((c > 0).sum())),
+        "referral_day_contacts": grouped["referral_day_contacts"].sum(),
+    }).astype("int64")
+    return out.rename_axis("site_id").reset_index()
 
 
 def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wilcoxon: bool = True) -> pd.DataFrame:
@@ -69,7 +122,9 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wi
     rate_ratio (after / before) comes from a Poisson GEE (statsmodels) of the
     two counts per patient, log link, an "after" indicator, clustered by
     patient with an independence working correlation and the Mancl-DeRouen
-    bias-reduced sandwich covariance; its 95% CI is exp(log RR +/- 1.96 SE).
+    bias-reduced sandwich covariance; its 95% CI is exp(log RR +/- t SE) with
+    t the 97.5% point of Student's t on n - 1 degrees of freedom (n patients):
+    with a normal reference the interval undercovers at a site's 5-13 patients.
     Why: the sandwich keeps the CI valid under overdispersion and the
     within-patient correlation of the pair, without a distributional
     assumption a negative binomial would add; the bias reduction matters with
@@ -104,7 +159,9 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wi
     if wilcoxon and n >= MIN_PATIENTS and np.any(after != before):
         row["p_wilcoxon"] = pg.wilcoxon(after, before)["p_val"].iloc[0]
     if n >= MIN_PATIENTS and before.sum() > 0 and after.sum() > 0:
-        row["rate_ratio"], row["rr_ci95_low"], row["rr_ci95_high"] = _rate_ratio(before, after)
+        fit = paired_rate_ratio(before, after)
+        row["rate_ratio"] = np.exp(fit["log_rr"])
+        row["rr_ci95_low"], row["rr_ci95_high"] = t_interval(fit["log_rr"], fit["se"], fit["df"])
     return pd.DataFrame([row], columns=list(COLUMNS))
 
 
@@ -149,6 +206,14 @@ def monthly_trajectory(
     return pd.DataFrame(rows, columns=["month", "n_patients", "n_contacts", "mean_contacts"])
 
 
+def _covered(pts: pd.DataFrame, first: int, last: int, extract_start, extract_end) -> pd.DataFrame:
+    """Patients whose extract covers months first..last around referral."""
+    keep = _shift(pts["referral_date"], last) <= pd.Timestamp(extract_end)
+    if extract_start is not None:
+        keep &= _shift(pts["referral_date"], first) >= pd.Timestamp(extract_start)
+    return pts[keep]
+
+
 def _patients(participants: pd.DataFrame) -> pd.DataFrame:
     pts = participants
     if "group" in pts:
@@ -176,7 +241,16 @@ def _in_period(dates: pd.Series, referral: pd.Series, first: int, last: int) -> 
     return (dates > _shift(referral, first)) & (dates <= _shift(referral, last))
 
 
-def _rate_ratio(before: np.ndarray, after: np.ndarray) -> tuple[float, float, float]:
+def paired_rate_ratio(before: np.ndarray, after: np.ndarray) -> dict:
+    """log rate ratio (after / before) of paired counts with its Mancl-DeRouen SE and df = n - 1.
+
+    Poisson GEE as in ``summarise_windows``; equal exposure in both periods.
+    Assumes patients independent (not clustered within a higher level) and
+    both totals above zero. se is NaN when every patient's counts are
+    proportional to the totals (the sandwich has no spread).
+    """
+    before = np.asarray(before, dtype="float64")
+    after = np.asarray(after, dtype="float64")
     n = len(before)
     y = np.concatenate([before, after])
     exog = np.column_stack([np.ones(2 * n), np.repeat([0.0, 1.0], n)])
@@ -186,10 +260,15 @@ def _rate_ratio(before: np.ndarray, after: np.ndarray) -> tuple[float, float, fl
         family=families.Poisson(), cov_struct=cov_struct.Independence(),
     )
     fit = model.fit(cov_type="bias_reduced")
-    log_rr = fit.params[1]
-    if np.all(after * before.sum() == before * after.sum()):
-        # Each patient's counts proportional to the totals: every sandwich
-        # residual is zero, so there is no spread to build a CI from.
-        return float(np.exp(log_rr)), np.nan, np.nan
-    se = fit.bse[1]
-    return float(np.exp(log_rr)), float(np.exp(log_rr - Z95 * se)), float(np.exp(log_rr + Z95 * se))
+    log_rr = float(fit.params[1])
+    # Each patient's counts proportional to the totals: every sandwich residual is zero.
+    se = np.nan if np.all(after * before.sum() == before * after.sum()) else float(fit.bse[1])
+    return {"log_rr": log_rr, "se": se, "df": n - 1}
+
+
+def t_interval(log_estimate: float, se: float, df: float) -> tuple[float, float]:
+    """95% interval exp(log_estimate -/+ t(0.975, df) * se); NaN without an SE or df < 1."""
+    if not np.isfinite(se) or not df >= 1:
+        return np.nan, np.nan
+    half = stats.t.ppf(0.975, df) * se
+    return float(np.exp(log_estimate - half)), float(np.exp(log_estimate + half))

@@ -7,18 +7,24 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
-from helpers.analysis.rules import MIN_PAIRS
+from helpers.analysis.rules import MIN_PAIRS, PRIMARY_OUTCOMES
 from helpers.analysis.scoring import MEASURES
+from helpers.analysis.small_sample import (hedges_gz, hodges_lehmann, site_clustered_mean, smallest_wilcoxon_p,
+                                           wilcoxon_pratt)
 
 EFFECT_SIZE_KIND = "cohen_dz"
 COLUMNS = (
     "site_id", "measure", "n_pairs", "mean_wave1", "mean_wave2", "mean_diff",
-    "ci95_low", "ci95_high", "p_t", "p_wilcoxon", "effect_size", "effect_size_kind",
+    "ci95_low", "ci95_high", "p_t", "p_wilcoxon", "effect_size", "effect_size_kind", "p_holm", "q_bh",
+    "p_wilcoxon_pratt", "p_wilcoxon_min", "hl_estimate", "hl_ci95_low", "hl_ci95_high",
+    "hedges_gz", "gz_ci95_low", "gz_ci95_high",
+    "site_estimate", "site_ci95_low", "site_ci95_high", "site_df", "site_variance", "site_boundary",
 )
 
 
-def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True) -> pd.DataFrame:
+def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True, sites: pd.Series | None = None) -> pd.DataFrame:
     """One row per measure (``MEASURES`` order) comparing wave 2 with wave 1.
 
     ``scores`` is the long table of ``helpers.analysis.scoring.scores`` for the patients
@@ -42,21 +48,65 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True) -> p
     that need only means and intervals; the exact Wilcoxon test is slow on
     samples of 10-13 with ties).
 
+    - p_holm, q_bh: multiplicity adjustments of p_t (``adjust_p_values``).
+    - p_wilcoxon_pratt: the signed-rank test with zeros ranked (Pratt);
+      p_wilcoxon_min: the smallest two-sided p the signed-rank test could give
+      with these non-zero differences (above 0.05 with 5 or fewer).
+    - hl_estimate, hl_ci95_*: Hodges-Lehmann median difference and its
+      distribution-free interval (``small_sample.hodges_lehmann``).
+    - hedges_gz, gz_ci95_*: d_z with Hedges' small-sample correction and the
+      noncentral-t interval (``small_sample.hedges_gz``).
+    - site_*: only with ``sites`` (participant_id -> site_id), for pooled rows:
+      the mean change with a random intercept per site and t on sites - 1 df
+      (``small_sample.site_clustered_mean``); ci95_low/high and p_t ignore the
+      clustering of patients within sites, the site_* columns do not.
+
     With fewer than ``MIN_PAIRS`` pairs only n and means are given. The CI,
     p_t and d_z are also NaN when all differences are equal (no spread), and
     p_wilcoxon when all differences are zero.
     """
     rows = [
-        {"site_id": site_id, "measure": measure, **_paired_stats(*_pairs(scores, measure), tests)}
+        {"site_id": site_id, "measure": measure, **_paired_stats(*_pairs(scores, measure)[1:], tests),
+         **(_clustered(*_pairs(scores, measure), sites) if sites is not None else {})}
         for measure in MEASURES
     ]
-    return pd.DataFrame(rows, columns=list(COLUMNS)).assign(effect_size_kind=EFFECT_SIZE_KIND)
+    out = pd.DataFrame(rows, columns=list(COLUMNS)).assign(effect_size_kind=EFFECT_SIZE_KIND)
+    out["p_holm"], out["q_bh"] = adjust_p_values(out["p_t"], out["measure"], pooled=site_id == "ALL")
+    return out
 
 
-def _pairs(scores: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:
+def adjust_p_values(p: pd.Series, measures: pd.Series, pooled: bool) -> tuple[pd.Series, pd.Series]:
+    """Holm-adjusted p within the primary family and Benjamini-Hochberg q for the rest.
+
+    Pooled rows (``pooled``): measures in ``rules.PRIMARY_OUTCOMES`` form the
+    confirmatory family and get p_holm (Holm, familywise error, valid under any
+    dependence); the other pooled measures get q_bh (Benjamini-Hochberg over
+    them, false discovery rate, assumes independent or positively dependent
+    tests). Site rows are exploratory: q_bh over the site's measures, no p_holm.
+    Tests without a p-value (NaN) are left out of the family. statsmodels
+    ``multipletests``. Intervals are not adjusted.
+    """
+    p = pd.Series(np.asarray(p, dtype="float64"), index=measures.index)
+    primary = measures.isin(PRIMARY_OUTCOMES) if pooled else pd.Series(False, index=measures.index)
+    holm = pd.Series(np.nan, index=p.index)
+    bh = pd.Series(np.nan, index=p.index)
+    for family, method, target in ((primary, "holm", holm), (~primary, "fdr_bh", bh)):
+        chosen = family & p.notna()
+        if chosen.any():
+            target[chosen] = multipletests(p[chosen], method=method)[1]
+    return holm, bh
+
+
+def _pairs(scores: pd.DataFrame, measure: str) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     rows = scores[scores["measure"] == measure]
     wide = rows.pivot(index="participant_id", columns="wave", values="value").reindex(columns=[1, 2]).dropna()
-    return wide[1].to_numpy("float64"), wide[2].to_numpy("float64")
+    return wide.index, wide[1].to_numpy("float64"), wide[2].to_numpy("float64")
+
+
+def _clustered(ids: pd.Index, wave1: np.ndarray, wave2: np.ndarray, sites: pd.Series) -> dict:
+    fit = site_clustered_mean(pd.Series(wave2 - wave1), pd.Series(ids).map(sites))
+    return {"site_estimate": fit["estimate"], "site_ci95_low": fit["ci95"][0], "site_ci95_high": fit["ci95"][1],
+            "site_df": fit["df"], "site_variance": fit["site_variance"], "site_boundary": fit["boundary"]}
 
 
 def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
@@ -72,7 +122,13 @@ def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
         d_z = pg.compute_effsize(wave2, wave1, paired=True, eftype="cohen_dz")
     if tests and n >= MIN_PAIRS and np.any(diff != 0):
         p_w = pg.wilcoxon(wave2, wave1)["p_val"].iloc[0]
+    extra = dict.fromkeys(("p_wilcoxon_pratt", "p_wilcoxon_min", "hl_estimate", "hl_ci95_low", "hl_ci95_high",
+                           "hedges_gz", "gz_ci95_low", "gz_ci95_high"), np.nan)
+    if tests and n >= MIN_PAIRS:
+        extra.update(p_wilcoxon_pratt=wilcoxon_pratt(diff), p_wilcoxon_min=smallest_wilcoxon_p(diff))
+        extra["hl_estimate"], extra["hl_ci95_low"], extra["hl_ci95_high"] = hodges_lehmann(diff)
+        extra["hedges_gz"], extra["gz_ci95_low"], extra["gz_ci95_high"] = hedges_gz(diff)
     return {
         "n_pairs": n, "mean_wave1": means[0], "mean_wave2": means[1], "mean_diff": means[2],
-        "ci95_low": ci_low, "ci95_high": ci_high, "p_t": p_t, "p_wilcoxon": p_w, "effect_size": d_z,
+        "ci95_low": ci_low, "ci95_high": ci_high, "p_t": p_t, "p_wilcoxon": p_w, "effect_size": d_z, **extra,
     }

@@ -31,8 +31,9 @@ def cmd_synth(args) -> int:
     from helpers.synth import DEFAULT_SEED, write_dataset
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    out = write_dataset(Path(args.out), n_sites=args.sites, seed=seed)
-    print(f"Wrote a synthetic dataset of {args.sites} site(s), seed {seed}, to {out}")
+    out = write_dataset(Path(args.out), n_sites=args.sites, seed=seed, scenario=args.scenario)
+    scenario = " (null scenario: no planted change)" if args.scenario == "null" else ""
+    print(f"Wrote a synthetic dataset of {args.sites} site(s), seed {seed}{scenario}, to {out}")
     return EXIT_OK
 
 
@@ -173,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", required=True, help="directory to write (created if missing)")
     synth.add_argument("--sites", type=_positive_int, default=7, help="number of sites (default 7)")
     synth.add_argument("--seed", type=int, default=None, help="random seed (default: the seed of data/synthetic)")
+    synth.add_argument("--scenario", choices=("planted", "null"), default="planted",
+                       help="planted effects (default) or null: no change beyond regression to the mean")
     synth.set_defaults(func=cmd_synth)
 
     validate = sub.add_parser("validate", help="check a dataset against the data contract")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-TABLES = ("ons4_uk_means", "ons4_bands", "gse")
+TABLES = ("ons4_uk_means", "ons4_bands", "gse", "calibration")  # calibration: benchmarks/calibration.py
 
 
 def reference_dir() -> Path:

@@ -140,10 +140,13 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
     return fig
 
 
-def trajectory_figure(trajectory: pd.DataFrame, policy: Policy, title: str = ""):
+def trajectory_figure(trajectory: pd.DataFrame, policy: Policy, title: str = "", fitted: pd.DataFrame | None = None):
     """Mean GP contacts per patient by month around referral (referral between month -1 and 1).
 
     Months resting on fewer patients than the disclosure threshold are left out.
+    ``fitted`` (``gp_change.fitted_trajectory``) adds the segmented model's
+    fitted segments and, dashed, what its trend projects without the run-up and
+    the level change.
     """
     trajectory = trajectory.assign(mean_contacts=trajectory["mean_contacts"].where(
         trajectory["n_patients"].map(policy.allows)))
@@ -152,6 +155,15 @@ def trajectory_figure(trajectory: pd.DataFrame, policy: Policy, title: str = "")
     after = trajectory[trajectory["month"] > 0]
     ax.plot(before["month"], before["mean_contacts"], marker="o", color=PALETTE[0], label="before referral")
     ax.plot(after["month"], after["mean_contacts"], marker="s", color=PALETTE[2], label="after referral")
+    if fitted is not None and len(fitted):
+        shown = trajectory.loc[trajectory["mean_contacts"].notna(), "month"]
+        fitted = fitted[fitted["month"].isin(shown)]
+        label = "segmented model"
+        for part in (fitted[fitted["month"] < 0], fitted[fitted["month"] > 0]):
+            ax.plot(part["month"], part["fitted"], color="#222222", linewidth=1.4, label=label)
+            label = None
+        ax.plot(fitted["month"], fitted["counterfactual"], color="#222222", linestyle="--", linewidth=1,
+                label="model without run-up or level change")
     ax.axvline(0, color="#444444", linestyle=":", linewidth=1.2)
     top = np.nanmax(trajectory["mean_contacts"].to_numpy()) if trajectory["mean_contacts"].notna().any() else 1
     ax.text(0.2, top * 1.02 if top > 0 else 1, "referral", fontsize=8, color="#444444")

@@ -19,6 +19,6 @@ from helpers.synth.output import write
 __all__ = ["DEFAULT_SEED", "SyntheticDataset", "generate", "write_dataset"]
 
 
-def write_dataset(out_dir, n_sites: int = 7, seed: int = DEFAULT_SEED) -> Path:
+def write_dataset(out_dir, n_sites: int = 7, seed: int = DEFAULT_SEED, scenario: str = "planted") -> Path:
     """Generate a dataset and write it to `out_dir` (created if needed); returns the directory."""
-    return write(generate(n_sites=n_sites, seed=seed), out_dir)
+    return write(generate(n_sites=n_sites, seed=seed, scenario=scenario), out_dir)

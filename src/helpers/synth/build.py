@@ -41,17 +41,20 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=table.column_names)
 
 
-def _check_arguments(n_sites, seed) -> None:
+def _check_arguments(n_sites, seed, scenario) -> None:
+    if scenario not in D.SCENARIOS:
+        raise ValueError(f"scenario must be one of {', '.join(D.SCENARIOS)}, not {scenario!r}")
     if isinstance(n_sites, bool) or not isinstance(n_sites, int) or not 1 <= n_sites <= MAX_SITES:
         raise ValueError(f"n_sites must be a whole number from 1 to {MAX_SITES}, not {n_sites!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative whole number, not {seed!r}")
 
 
-def metadata(n_sites: int, seed: int) -> dict:
+def metadata(n_sites: int, seed: int, scenario: str = "planted") -> dict:
     """The dataset.yml content."""
+    null = " - null scenario: no planted change" if scenario == "null" else ""
     return {
-        "name": f"Synthetic link worker evaluation ({n_sites} site{'s' if n_sites != 1 else ''})",
+        "name": f"Synthetic link worker evaluation ({n_sites} site{'s' if n_sites != 1 else ''}){null}",
         "synthetic": True,
         "seed": seed,
         "description": (
@@ -66,15 +69,20 @@ def metadata(n_sites: int, seed: int) -> dict:
     }
 
 
-def generate(n_sites: int = 7, seed: int = DEFAULT_SEED) -> SyntheticDataset:
-    """Generate a complete synthetic dataset; same arguments, same data."""
-    _check_arguments(n_sites, seed)
+def generate(n_sites: int = 7, seed: int = DEFAULT_SEED, scenario: str = "planted") -> SyntheticDataset:
+    """Generate a complete synthetic dataset; same arguments, same data.
+
+    ``scenario`` "null" plants no change in the questionnaires and no GP level
+    change at referral (the pre-referral run-up and calendar trend stay), for
+    type I error checks; "planted" is the default design.
+    """
+    _check_arguments(n_sites, seed, scenario)
     sites = people.make_sites(n_sites, seed)
     people.add_people(sites, seed)
     attrition = people.choose_followup(sites, seed)
     interviews = people.interviews(sites, seed)
-    quest = measures.questionnaires(sites, seed)
-    gp_rows, gp_base = measures.gp_contacts(sites, seed)
+    quest = measures.questionnaires(sites, seed, scenario)
+    gp_rows, gp_base = measures.gp_contacts(sites, seed, scenario)
     obs = measures.observations(sites, seed)
     observed = measures.observed_dates(obs)
 
@@ -97,7 +105,7 @@ def generate(n_sites: int = 7, seed: int = DEFAULT_SEED) -> SyntheticDataset:
             "imd_quintile": site.imd_quintile,
             "employer": site.employer,
             "gp_contacts_rise_after_referral": site.rising_gp,
-            "gp_after_multiplier": measures.gp_after_multiplier(site),
+            "gp_level_rate_ratio": round(measures.gp_level_ratio(site, scenario), 6),
             "gp_baseline_multiplier": gp_base[site.site_id],
             "n_observed_days": len(observed.get(site.site_id, [])),
             **net_facts,
@@ -125,4 +133,5 @@ def generate(n_sites: int = 7, seed: int = DEFAULT_SEED) -> SyntheticDataset:
         "programme_theory_edges": edges,
     }
     tables = {t.name: _frame(t.name, rows[t.name]) for t in TABLES}
-    return SyntheticDataset(tables, metadata(n_sites, seed), truth(sites, seed, attrition, site_facts, evidence))
+    return SyntheticDataset(tables, metadata(n_sites, seed, scenario),
+                            truth(sites, seed, attrition, site_facts, evidence, scenario))

@@ -120,23 +120,39 @@ ATTRITION = {
     "selection": "exactly round(41 * n_sites / 7) patients kept, weighted sampling without replacement",
 }
 
-# GP contacts: monthly Poisson rate by month relative to referral.
+# GP contacts: Poisson counts with a per-day rate, month by month around referral.
 # Month -k covers [referral - k months, referral - k + 1 months); month +k covers
 # (referral + k - 1 months, referral + k months]. The referral day itself is
-# outside both and may hold one contact.
+# outside both and may hold one contact. The log rate of patient i at site s on a
+# day in month k is
+#   log(baseline_rate / DAYS_PER_MONTH) + log(site base) + log(frailty_i)
+#   + calendar_log_trend_per_year * (years since GP_EXTRACT_START)
+#   + log(anticipation_rate_ratio) * [-anticipation_months <= k <= -1]
+#   + log(site level ratio) * [k >= 1]
+# with no trend in time since referral and no slope change: the segmented model
+# of helpers.analysis.gp_change has exactly these terms (and more), so it can
+# recover them. A site's level ratio is level_rate_ratio * the multiplier of its
+# embeddedness level (or rising_site_after_multiplier where the link worker picks
+# up medical problems); truth.json records each site's ratio and their geometric
+# mean (the pooled target). The "null" scenario keeps the run-up and the calendar
+# trend (so a naive before/after comparison still shows a fall: regression to the
+# mean) but sets every site's level ratio to 1.
+DAYS_PER_MONTH = 365.25 / 12
 GP = {
-    "baseline_rate": 0.5,
-    "before_rates": {-4: 0.6, -3: 0.8, -2: 1.0, -1: 1.2},
-    "after_rates": {1: 0.65, 2: 0.5},
-    "long_run_after_rate": 0.36,
+    "baseline_rate": 0.5,  # contacts per patient per average-length month
+    "anticipation_months": 4,
+    "anticipation_rate_ratio": 1.8,
+    "level_rate_ratio": 0.8,
     "after_multiplier_by_level": {"bolted_on": 1.05, "fitting_in": 0.95, "belonging": 0.85},
-    "rising_site_after_multiplier": 2.6,
+    "rising_site_after_multiplier": 2.2,
+    "calendar_log_trend_per_year": 0.05,
     "site_baseline_lognormal_sd": 0.15,
     "patient_frailty_gamma_shape": 3.0,
     "referral_day_contact_probability": 0.35,
     "contact_types": ("face_to_face", "telephone", "online", "home_visit"),
     "contact_type_probabilities": (0.5, 0.35, 0.1, 0.05),
 }
+SCENARIOS = ("planted", "null")  # null: no GP level change and no questionnaire change
 
 OBSERVATION = {
     "activities": ("patient_contact", "practice_meeting", "community_engagement", "admin", "supervision"),

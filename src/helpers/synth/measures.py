@@ -12,20 +12,24 @@ from helpers.synth.common import choice, months_np, stream
 from helpers.synth.people import Site
 
 
-def questionnaires(sites: list[Site], seed: int) -> list[dict]:
-    """One row per patient interview; items driven by a latent well-being factor."""
+def questionnaires(sites: list[Site], seed: int, scenario: str = "planted") -> list[dict]:
+    """One row per patient interview; items driven by a latent well-being factor.
+
+    The "null" scenario plants no mean change between the waves (the random
+    latent change and the item noise stay).
+    """
     rows = []
     for site in sites:
         rng = stream(seed, "questionnaires", site.no)
         for person in site.people:
             if person.group != "patient":
                 continue
-            rows += _answers(person, site, rng)
+            rows += _answers(person, site, rng, scenario == "null")
     _blank_answers(rows, stream(seed, "questionnaires", 0))
     return rows
 
 
-def _answers(person, site, rng) -> list[dict]:
+def _answers(person, site, rng, null: bool) -> list[dict]:
     z = person.wellbeing
     r = D.GSE["latent_correlation_with_wellbeing"]
     g = r * z + np.sqrt(1 - r * r) * rng.normal()
@@ -40,14 +44,14 @@ def _answers(person, site, rng) -> list[dict]:
         for item in ONS_ITEMS:
             mean = D.ONS["baseline_mean"][item] + (-shift if item == "ons_anxious" else shift)
             latent = z + (z_change if wave == 2 else 0.0)
-            if wave == 2:
+            if wave == 2 and not null:
                 mean += D.ONS["change_by_level"][site.level][item]
             value = float(mean + D.ONS["loading"][item] * latent + rng.normal(0, D.ONS["item_noise_sd"]))
             row[item] = min(max(round(value), 0), 10)
         for item in GSE_ITEMS:
             mean = D.GSE["item_baseline_mean"]
             latent = g + (g_change if wave == 2 else 0.0)
-            if wave == 2:
+            if wave == 2 and not null:
                 mean += D.GSE["item_change_by_level"][site.level]
             value = float(mean + D.GSE["item_loading"] * latent + rng.normal(0, D.GSE["item_noise_sd"]))
             row[item] = min(max(round(value), 1), 4)
@@ -72,37 +76,39 @@ def _blank_answers(rows: list[dict], rng) -> None:
             rows[index][GSE_ITEMS[int(item_index)]] = None
 
 
-def gp_rate(month: int) -> float:
-    """Planted monthly contact rate for a month relative to referral (before site effects)."""
-    if month < 0:
-        return D.GP["before_rates"].get(month, D.GP["baseline_rate"])
-    return D.GP["after_rates"].get(month, D.GP["long_run_after_rate"])
+def gp_anticipation(month: int) -> float:
+    """Planted rate ratio of a month before referral against the stable baseline (1 after referral)."""
+    return D.GP["anticipation_rate_ratio"] if -D.GP["anticipation_months"] <= month <= -1 else 1.0
 
 
-def gp_after_multiplier(site: Site) -> float:
-    if site.rising_gp:
-        return D.GP["rising_site_after_multiplier"]
-    return D.GP["after_multiplier_by_level"][site.level]
+def gp_level_ratio(site: Site, scenario: str = "planted") -> float:
+    """Planted ratio of a site's GP contact rate after referral to the projected rate without referral."""
+    if scenario == "null":
+        return 1.0
+    multiplier = (D.GP["rising_site_after_multiplier"] if site.rising_gp
+                  else D.GP["after_multiplier_by_level"][site.level])
+    return D.GP["level_rate_ratio"] * multiplier
 
 
 _MONTHS = np.array([k for k in range(-60, 61) if k != 0])
 
 
-def gp_contacts(sites: list[Site], seed: int) -> tuple[list[dict], dict]:
-    """GP contacts over the whole extract period for every patient.
+def gp_contacts(sites: list[Site], seed: int, scenario: str = "planted") -> tuple[list[dict], dict]:
+    """GP contacts over the whole extract period for every patient (model in `design.GP`).
 
     Returns the rows (one per contact) and each site's baseline multiplier.
     """
     start = np.datetime64(D.GP_EXTRACT_START, "D")
     end = np.datetime64(D.GP_EXTRACT_END, "D")
-    rates = np.array([gp_rate(int(k)) for k in _MONTHS])
+    anticipation = np.array([gp_anticipation(int(k)) for k in _MONTHS])
     types = D.GP["contact_types"]
+    daily = D.GP["baseline_rate"] / D.DAYS_PER_MONTH
     rows, site_base = [], {}
     for site in sites:
         rng = stream(seed, "gp", site.no)
         base = float(np.exp(rng.normal(0, D.GP["site_baseline_lognormal_sd"])))
         site_base[site.site_id] = round(base, 4)
-        after = gp_after_multiplier(site)
+        level = gp_level_ratio(site, scenario)
         patients = [p for p in site.people if p.group == "patient"]
         if not patients:
             continue
@@ -116,10 +122,11 @@ def gp_contacts(sites: list[Site], seed: int) -> tuple[list[dict], dict]:
         hi_full = np.where(k < 0, months_np(ref, k + 1) - 1, months_np(ref, k))
         lo, hi = np.maximum(lo_full, start), np.minimum(hi_full, end)
         days_in = (hi - lo).astype(np.int64) + 1
-        full = (hi_full - lo_full).astype(np.int64) + 1
         keep = days_in > 0
-        mean = (np.tile(rates, len(patients)) * np.repeat(frailty * base, len(_MONTHS))
-                * np.where(k > 0, after, 1.0) * days_in / full)
+        # calendar trend at the middle of the covered part of the month
+        years = ((lo - start).astype(np.int64) + (days_in - 1) / 2) / 365.25
+        mean = (daily * days_in * np.tile(anticipation, len(patients)) * np.repeat(frailty * base, len(_MONTHS))
+                * np.where(k > 0, level, 1.0) * np.exp(D.GP["calendar_log_trend_per_year"] * years))
         counts = np.where(keep, rng.poisson(np.where(keep, mean, 0.0)), 0)
         offsets = np.floor(rng.random(int(counts.sum())) * np.repeat(days_in, counts)).astype(np.int64)
         dates = np.repeat(lo, counts) + offsets

@@ -7,14 +7,15 @@ in, so that tests can check the analysis finds it.
 from __future__ import annotations
 
 from helpers.synth import design as D
-from helpers.synth.measures import gp_rate
+import math
+
 
 
 def _str_keys(mapping: dict) -> dict:
     return {str(k): v for k, v in mapping.items()}
 
 
-def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[dict]) -> dict:
+def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[dict], scenario: str = "planted") -> dict:
     site_ids = [s.site_id for s in sites]
     counts = {
         "sites": len(sites),
@@ -31,8 +32,12 @@ def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[di
         if not cited_at[row["cmoc_id"]] or cited_at[row["cmoc_id"]][-1] != site:
             cited_at[row["cmoc_id"]].append(site)
     without = {c: [s for s in site_ids if s not in cited_at[c]] for c in cited_at}
+    null = scenario == "null"
+    site_level = {s: f["gp_level_rate_ratio"] for s, f in site_facts.items()}
+    level = math.exp(sum(math.log(v) for v in site_level.values()) / len(site_level)) if site_level else 1.0
     return {
         "seed": seed,
+        "scenario": scenario,
         "n_sites": len(sites),
         "counts": counts,
         "sites": site_facts,
@@ -53,24 +58,39 @@ def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[di
                      " clipping shrink the realised changes a little (most where the planted change is largest)",
             "uk_means": D.UK_MEANS,
             **D.ONS,
+            **({"change_by_level": {lv: {i: 0.0 for i in c} for lv, c in D.ONS["change_by_level"].items()}}
+               if null else {}),
         },
         "gse": {
             "model": "item = item_baseline_mean + loading * g + noise, rounded and clipped to 1-4; "
                      "g correlates with the well-being latent",
             **D.GSE,
-            "total_change_by_level": {k: round(10 * v, 4) for k, v in D.GSE["item_change_by_level"].items()},
+            **({"item_change_by_level": {lv: 0.0 for lv in D.GSE["item_change_by_level"]}} if null else {}),
+            "total_change_by_level": {k: 0.0 if null else round(10 * v, 4)
+                                      for k, v in D.GSE["item_change_by_level"].items()},
         },
         "missing_answers": D.MISSING,
         "attrition": attrition,
+        "gp": {
+            "level_rate_ratio": round(level, 6),
+            "level_rate_ratio_note": "geometric mean over this dataset's sites of each site's planted ratio of the "
+                                     "after-referral rate to the rate projected without referral (the target of "
+                                     "the pooled random-effects level change)",
+            "site_level_rate_ratio": site_level,
+            "anticipation_rate_ratio": D.GP["anticipation_rate_ratio"],
+            "anticipation_months": D.GP["anticipation_months"],
+            "calendar_rate_ratio_per_year": round(math.exp(D.GP["calendar_log_trend_per_year"]), 6),
+            "slope_change": 0.0,
+            "trend_since_referral": 0.0,
+        },
         "gp_contacts": {
-            "monthly_rate_by_month_from_referral": {str(k): gp_rate(k) for k in range(-12, 13) if k != 0},
             **{k: (_str_keys(v) if isinstance(v, dict) else v) for k, v in D.GP.items()},
-            "rising_sites": [s.site_id for s in sites if s.rising_gp],
-            "site_after_multiplier": {s: f["gp_after_multiplier"] for s, f in site_facts.items()},
+            "scenario": scenario,
+            "rising_sites": [] if null else [s.site_id for s in sites if s.rising_gp],
             "site_baseline_multiplier": {s: f["gp_baseline_multiplier"] for s, f in site_facts.items()},
-            "regression_to_the_mean": "contacts climb in the four months before referral, so a naive 6-month "
-                                      "before/after comparison overstates the fall; the long-run after rate is "
-                                      "only a little below the stable baseline",
+            "regression_to_the_mean": "contacts run at anticipation_rate_ratio times the stable rate in the "
+                                      "anticipation_months before referral, so a naive before/after comparison "
+                                      "overstates the fall; the level change at referral is gp.level_rate_ratio",
             "extract": [D.GP_EXTRACT_START.isoformat(), D.GP_EXTRACT_END.isoformat()],
         },
         "coder_agreement": {

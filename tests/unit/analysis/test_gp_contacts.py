@@ -149,12 +149,13 @@ def test_summary_matches_independent_computation():
     assert row["p_wilcoxon"] == pytest.approx(stats.wilcoxon(after, before, correction=True).pvalue)
     # Equal exposure: RR = sum(after) / sum(before). The sandwich variance of
     # log RR is sum(u_i**2) / n**2 with u_i = (a_i - mean a)/mean a - (b_i - mean b)/mean b
-    # (delta method); the Mancl-DeRouen correction multiplies it by (n / (n - 1))**2.
+    # (delta method); the Mancl-DeRouen correction multiplies it by (n / (n - 1))**2;
+    # the interval uses Student's t on n - 1 degrees of freedom.
     n = len(before)
     rr = after.sum() / before.sum()
     u = (after - after.mean()) / after.mean() - (before - before.mean()) / before.mean()
     se = np.sqrt((u**2).sum()) / (n - 1)
-    z = stats.norm.ppf(0.975)
+    z = stats.t.ppf(0.975, n - 1)
     assert row["rate_ratio"] == pytest.approx(rr)
     assert row["rr_ci95_low"] == pytest.approx(rr * np.exp(-z * se))
     assert row["rr_ci95_high"] == pytest.approx(rr * np.exp(z * se))

@@ -124,3 +124,58 @@ def test_without_tests_the_means_and_interval_are_unchanged():
     for column in ("n_pairs", "mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high"):
         assert quick[column] == full[column]
     assert np.isnan(quick["p_t"]) and np.isnan(quick["p_wilcoxon"]) and np.isnan(quick["effect_size"])
+
+
+def _holm(p):
+    p = np.asarray(p, float)
+    order = np.argsort(p)
+    adjusted = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    out = np.empty_like(p)
+    out[order] = np.minimum(adjusted, 1)
+    return out
+
+
+def _bh(p):
+    p = np.asarray(p, float)
+    m = len(p)
+    order = np.argsort(p)[::-1]
+    adjusted = np.minimum.accumulate(p[order] * m / (m - np.arange(m)))
+    out = np.empty_like(p)
+    out[order] = np.minimum(adjusted, 1)
+    return out
+
+
+def test_multiplicity_holm_for_the_primary_family_and_bh_for_the_rest():
+    from helpers.analysis.outcomes import adjust_p_values
+    from helpers.analysis.rules import PRIMARY_OUTCOMES
+    from helpers.analysis.scoring import MEASURES
+
+    p = pd.Series([0.0495, 0.01, 0.03, 0.2, 0.04])
+    measures = pd.Series(MEASURES)
+    holm, bh = adjust_p_values(p, measures, pooled=True)
+    primary = measures.isin(PRIMARY_OUTCOMES).to_numpy()
+    assert primary.sum() == len(PRIMARY_OUTCOMES) >= 1
+    np.testing.assert_allclose(holm[primary], _holm(p[primary]))
+    np.testing.assert_allclose(bh[~primary], _bh(p[~primary]))
+    assert holm[~primary].isna().all() and bh[primary].isna().all()
+    # two primary outcomes at 0.0495 and 0.04: Holm gives 0.08 and 0.08 (2 x 0.04, then max(0.0495, 0.08))
+    if list(measures[primary]) == ["ons_life_satisfaction", "gse_total"]:
+        assert holm[primary].tolist() == pytest.approx([0.08, 0.08])
+    site_holm, site_bh = adjust_p_values(pd.Series([0.01, np.nan, 0.03, 0.04, 0.5]), measures, pooled=False)
+    assert site_holm.isna().all() and np.isnan(site_bh[1])
+    np.testing.assert_allclose(site_bh.dropna(), _bh([0.01, 0.03, 0.04, 0.5]))
+
+
+def test_paired_outcomes_carry_the_adjusted_columns():
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(12):
+        for measure in ("ons_life_satisfaction", "ons_worthwhile", "ons_happy", "ons_anxious", "gse_total"):
+            base = rng.normal(5, 1)
+            rows += [(f"P{i}", measure, 1, base), (f"P{i}", measure, 2, base + rng.normal(0.5, 1))]
+    scores = pd.DataFrame(rows, columns=["participant_id", "measure", "wave", "value"])
+    pooled = paired_outcomes(scores, "ALL", tests=True).set_index("measure")
+    assert pooled.loc["ons_life_satisfaction", "p_holm"] >= pooled.loc["ons_life_satisfaction", "p_t"]
+    assert pd.isna(pooled.loc["ons_happy", "p_holm"]) and pooled.loc["ons_happy", "q_bh"] >= pooled.loc["ons_happy", "p_t"]
+    site = paired_outcomes(scores, "S1", tests=True)
+    assert site["p_holm"].isna().all() and site["q_bh"].notna().all()

@@ -57,20 +57,27 @@ def test_mixed_model_recovers_a_planted_site_level_difference():
         employer = site % 2
         site_shift = rng.normal(0, 0.3)
         for patient in range(15):
+            wave1 = rng.normal(5, 1)
+            wave2 = 1.0 + 0.6 * wave1 + 1.5 * employer + site_shift + rng.normal(0, 1)
             rows.append({"participant_id": f"p{site}-{patient}", "site_id": f"S{site}", "measure": "ons_happy",
-                         "change": 0.5 + 1.5 * employer + site_shift + rng.normal(0, 1)})
+                         "wave1": wave1, "wave2": wave2, "change": wave2 - wave1})
     covariates = pd.DataFrame({"employer": [s % 2 for s in range(12)], "imd_quintile": [1 + s % 5 for s in range(12)],
                                "embeddedness": [s % 3 for s in range(12)]}, index=[f"S{s}" for s in range(12)])
     models = change_by_site_characteristic(pd.DataFrame(rows), covariates).set_index(["measure", "covariate"])
     employer = models.loc[("ons_happy", "employer")]
     assert employer["ci95_low"] < 1.5 < employer["ci95_high"]
+    assert employer["df"] == 10
+    half = (employer["ci95_high"] - employer["ci95_low"]) / 2
+    t = employer["estimate"] / (half / stats.t.ppf(0.975, 10))
+    assert employer["p"] == pytest.approx(2 * stats.t.sf(abs(t), 10))
     assert employer["estimate"] == pytest.approx(1.5, abs=0.5)
 
 
 def _reml_random_intercept(y, x, groups):
-    """REML for y = a + b*x + u_site + e, written out: the variance ratio
+    """REML for y = a + X b + u_site + e, written out: the variance ratio
     lambda = var(u) / var(e) is found by scipy's bounded scalar search, the rest
-    follows in closed form. Returns b, its conditional standard error and var(u)."""
+    follows in closed form. Returns the last coefficient, its conditional
+    standard error and var(u)."""
     from scipy import optimize
 
     X = np.column_stack([np.ones(len(y)), x])
@@ -91,7 +98,7 @@ def _reml_random_intercept(y, x, groups):
                                     options={"xatol": 1e-10}).x
     lam = best if fit(best)[0] < fit(0.0)[0] else 0.0  # the boundary: no site variance
     _, beta, s2, info = fit(lam)
-    return beta[1], np.sqrt(s2 * np.linalg.inv(info)[1, 1]), lam * s2
+    return beta[-1], np.sqrt(s2 * np.linalg.inv(info)[-1, -1]), lam * s2
 
 
 def test_mixed_models_match_an_independent_reml_fit_on_the_embedded_data():
@@ -103,14 +110,16 @@ def test_mixed_models_match_an_independent_reml_fit_on_the_embedded_data():
     fitted = models.dropna(subset=["estimate"])
     assert len(fitted) == 15
     for row in fitted.itertuples():
-        rows = data[data["measure"] == row.measure].dropna(subset=["change", row.covariate])
+        rows = data[data["measure"] == row.measure].dropna(subset=["wave1", "wave2", row.covariate])
         estimate, se, site_variance = _reml_random_intercept(
-            rows["change"].to_numpy(float), rows[row.covariate].to_numpy(float), rows["site_id"].to_numpy())
-        assert row.estimate == pytest.approx(estimate, abs=1e-4)
+            rows["wave2"].to_numpy(float), rows[["wave1", row.covariate]].to_numpy(float),
+            rows["site_id"].to_numpy())
+        assert row.estimate == pytest.approx(estimate, abs=1e-3)
         assert row.site_variance == pytest.approx(site_variance, abs=1e-3)
         # statsmodels' standard error comes from the joint information of the fixed effects and
         # the variances, this one from the fixed effects alone: close, not equal.
-        assert (row.ci95_high - row.ci95_low) / (2 * 1.959964) == pytest.approx(se, rel=0.05)
+        t = stats.t.ppf(0.975, row.n_sites - 2)
+        assert (row.ci95_high - row.ci95_low) / (2 * t) == pytest.approx(se, rel=0.05)
 
 
 def test_trajectory_phases_average_the_right_months():

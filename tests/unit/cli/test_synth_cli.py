@@ -35,3 +35,16 @@ def test_synth_rejects_a_bad_site_count(tmp_path, bad, capsys):
         main(["synth", "--out", str(tmp_path), "--sites", bad])
     assert stop.value.code == 2
     assert "--sites" in capsys.readouterr().err
+
+
+def test_synth_null_scenario_is_valid_and_recorded(tmp_path, capsys):
+    import json
+
+    assert main(["synth", "--out", str(tmp_path), "--sites", "3", "--scenario", "null"]) == 0
+    assert "null scenario" in capsys.readouterr().out
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    assert truth["scenario"] == "null" and truth["gp"]["level_rate_ratio"] == 1.0
+    assert validate_dataset(tmp_path)[1] == []
+    with pytest.raises(SystemExit) as stop:
+        main(["synth", "--out", str(tmp_path), "--scenario", "none"])
+    assert stop.value.code == 2

@@ -387,8 +387,11 @@ def test_gp_contacts_rise_before_referral_and_fall_after(default, big):
     assert others["before6"].mean() > 1.3 * others["after6"].mean()
     up = windows[windows["site_id"].isin(rising)]
     assert len(up) and up["after6"].mean() > up["before6"].mean()
-    curve = big.truth["gp_contacts"]["monthly_rate_by_month_from_referral"]
-    assert curve["-1"] > curve["-4"] > curve["-12"] and curve["12"] < curve["-12"]
+    gp = big.truth["gp"]
+    assert gp["anticipation_rate_ratio"] > 1.5 and gp["anticipation_months"] == 4
+    site_level = gp["site_level_rate_ratio"]
+    assert all((v > 1) == (s in rising) for s, v in site_level.items())
+    assert gp["level_rate_ratio"] == pytest.approx(np.exp(np.mean(np.log(list(site_level.values())))), abs=1e-6)
     assert default.truth["gp_contacts"]["rising_sites"] == ["S3"]
     default_windows = _gp_windows(default)
     assert default_windows["before6"].mean() > default_windows["after6"].mean()
@@ -586,3 +589,23 @@ def test_double_coding_share_and_split_site(default, big):
         assert coded_twice == pytest.approx(D.DOUBLE_CODED_SHARE * n, abs=len(data.tables["sites"]))
         split = data.truth["embeddedness"]["split_sites"]
         assert split and all(data.truth["embeddedness"]["by_site"][s] == "fitting_in" for s in split)
+
+
+def test_null_scenario_keeps_the_design_and_plants_no_change():
+    planted, null = generate(n_sites=14, seed=77), generate(n_sites=14, seed=77, scenario="null")
+    assert null.truth["scenario"] == "null" and planted.truth["scenario"] == "planted"
+    assert null.truth["counts"] == planted.truth["counts"]
+    pd.testing.assert_frame_equal(null.tables["participants"], planted.tables["participants"])
+    assert set(null.truth["gp"]["site_level_rate_ratio"].values()) == {1.0}
+    assert null.truth["gp"]["level_rate_ratio"] == 1.0 and null.truth["gp_contacts"]["rising_sites"] == []
+    assert null.truth["gse"]["total_change_by_level"] == {"bolted_on": 0.0, "fitting_in": 0.0, "belonging": 0.0}
+    assert "null scenario" in null.metadata["name"]
+    q = null.tables["questionnaires"]
+    wide = q.pivot(index="participant_id", columns="wave", values="ons_life_satisfaction").dropna().astype(float)
+    change = wide[2] - wide[1]
+    assert abs(change.mean()) < 3 * change.std() / np.sqrt(len(change))
+    q = planted.tables["questionnaires"]
+    wide = q.pivot(index="participant_id", columns="wave", values="ons_life_satisfaction").dropna().astype(float)
+    assert (wide[2] - wide[1]).mean() > 0.5
+    with pytest.raises(ValueError, match="scenario"):
+        generate(n_sites=2, scenario="nothing")

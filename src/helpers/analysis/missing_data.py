@@ -1,0 +1,170 @@
+"""What drop-out does to the pooled changes (``missing_data.csv`` of the results contract).
+
+The target is the mean change (wave 2 minus wave 1) of every patient with a
+baseline score for the measure, followed up or not. Methods, each a row:
+
+- ``complete_case``: the followed-up patients only; right if drop-out is
+  unrelated to the change (missing completely at random).
+- ``ipw``: inverse probability weighting; ``multiple_imputation``: imputation
+  from the baseline score. Both assume missing at random given the baseline
+  score (MAR): among patients with the same baseline, those lost would have
+  changed like those followed up.
+- ``delta_<d>``: not at random (MNAR): the imputed follow-up scores of lost
+  patients made worse by d points (lower, or higher for anxiety) than MAR
+  predicts. The tipping shift is the smallest d at which the 95% CI of the
+  change reaches zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.discrete.discrete_model import Logit
+
+from helpers.analysis.rules import MISSING_DELTAS as DELTAS
+from helpers.analysis.rules import MISSING_IMPUTATIONS as IMPUTATIONS
+from helpers.analysis.rules import MISSING_SEED as SEED
+from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
+
+COLUMNS = ("measure", "method", "estimate", "ci95_low", "ci95_high", "n_baseline", "n_followed_up", "tipping_shift")
+
+
+def baseline_and_follow_up(scores: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Patients with a wave-1 score for ``measure``: wave1, wave2 (NaN when not followed up)."""
+    rows = scores[scores["measure"] == measure]
+    wide = rows.pivot_table(index="participant_id", columns="wave", values="value").reindex(columns=[1, 2])
+    wide.columns = ["wave1", "wave2"]
+    return wide.dropna(subset=["wave1"])
+
+
+def complete_case(data: pd.DataFrame) -> tuple[float, float, float]:
+    """Mean change of the followed-up patients with its t interval (n - 1 df)."""
+    change = (data["wave2"] - data["wave1"]).dropna().to_numpy("float64")
+    n = len(change)
+    if n < 2:
+        return np.nan, np.nan, np.nan
+    half = stats.t.ppf(0.975, n - 1) * change.std(ddof=1) / np.sqrt(n)
+    return float(change.mean()), float(change.mean() - half), float(change.mean() + half)
+
+
+def inverse_probability_weighted(data: pd.DataFrame) -> tuple[float, float, float]:
+    """Weighted mean change of the followed-up, weights 1 / P(followed up | baseline).
+
+    The probability is a logistic regression of follow-up on the baseline
+    score (statsmodels Logit); the estimate is the normalised (Hajek) weighted
+    mean. Its variance, sum w_i^2 (y_i - mu)^2 / (sum w_i)^2, treats the
+    weights as known (asymptotically conservative for estimated propensities,
+    Lunceford and Davidian 2004), with t on n_followed - 1 df; with about 40
+    patients it still covered only 92.5% in benchmarks/calibration.py.
+    Assumes MAR given baseline and a logistic model that is right; NaN when
+    follow-up does not vary or the model separates.
+    """
+    observed = data["wave2"].notna().to_numpy()
+    if observed.all() or observed.sum() < 2:
+        return complete_case(data) if observed.all() else (np.nan, np.nan, np.nan)
+    exog = np.column_stack([np.ones(len(data)), data["wave1"].to_numpy("float64")])
+    try:
+        fit = Logit(observed.astype(float), exog).fit(disp=0, maxiter=200)
+    except np.linalg.LinAlgError:
+        return np.nan, np.nan, np.nan
+    p = fit.predict(exog)[observed]
+    if not np.all(np.isfinite(p)) or p.min() <= 1e-6:
+        return np.nan, np.nan, np.nan
+    w = 1 / p
+    y = (data["wave2"] - data["wave1"]).to_numpy("float64")[observed]
+    mu = float((w * y).sum() / w.sum())
+    se = float(np.sqrt((w**2 * (y - mu) ** 2).sum()) / w.sum())
+    half = stats.t.ppf(0.975, observed.sum() - 1) * se
+    return mu, mu - half, mu + half
+
+
+def imputed_changes(data: pd.DataFrame, imputations: int = IMPUTATIONS, seed: int = SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Proper multiple imputation of missing follow-up scores from the baseline score (MAR).
+
+    Normal linear regression wave2 ~ wave1 on the followed-up; each imputation
+    draws sigma^2 from its scaled inverse chi-square posterior and the
+    coefficients from their normal posterior, then a follow-up score per lost
+    patient (the Bayesian draw of Rubin 1987, seeded). Returns each
+    imputation's mean change over all patients and its variance (s^2 / n),
+    and a boolean mask of the lost patients. Assumes MAR given baseline and a
+    linear, normal relation; imputed scores are not rounded or clipped.
+    """
+    observed = data["wave2"].notna().to_numpy()
+    x = data["wave1"].to_numpy("float64")
+    y = data["wave2"].to_numpy("float64")
+    X = np.column_stack([np.ones(len(x)), x])
+    Xo, yo = X[observed], y[observed]
+    n_obs = len(yo)
+    beta, *_ = np.linalg.lstsq(Xo, yo, rcond=None)
+    resid = yo - Xo @ beta
+    df = n_obs - 2
+    s2 = resid @ resid / df
+    xtx_inv = np.linalg.inv(Xo.T @ Xo)
+    rng = np.random.default_rng(seed)
+    means, variances = np.empty(imputations), np.empty(imputations)
+    for m in range(imputations):
+        sigma2 = s2 * df / rng.chisquare(df)
+        b = rng.multivariate_normal(beta, sigma2 * xtx_inv)
+        filled = y.copy()
+        filled[~observed] = X[~observed] @ b + rng.normal(0, np.sqrt(sigma2), (~observed).sum())
+        change = filled - x
+        means[m] = change.mean()
+        variances[m] = change.var(ddof=1) / len(change)
+    return means, variances, ~observed
+
+
+def rubin(means: np.ndarray, variances: np.ndarray, n: int) -> tuple[float, float, float]:
+    """Rubin's rules: pooled estimate, 95% CI with the Barnard-Rubin degrees of freedom (complete-data df n - 1)."""
+    m = len(means)
+    q = means.mean()
+    within = variances.mean()
+    between = means.var(ddof=1)
+    total = within + (1 + 1 / m) * between
+    if between <= 0:
+        df = n - 1
+    else:
+        lam = (1 + 1 / m) * between / total
+        df_old = (m - 1) / lam**2
+        df_obs = (n - 1 + 1) / (n - 1 + 3) * (n - 1) * (1 - lam)
+        df = 1 / (1 / df_old + 1 / df_obs)
+    half = stats.t.ppf(0.975, df) * np.sqrt(total)
+    return float(q), float(q - half), float(q + half)
+
+
+def missing_data_estimates(scores: pd.DataFrame) -> pd.DataFrame:
+    """Every method for every measure, in the results-contract columns.
+
+    Delta rows shift the imputed follow-up scores of lost patients by d
+    points in the unfavourable direction (down, or up for anxiety); the
+    estimate then moves by d times the share lost, and the interval keeps its
+    width. tipping_shift is the shift at which the MAR interval's bound
+    nearer zero reaches zero, for a favourable MAR change (0 when the MAR
+    interval already includes zero; NaN for an unfavourable change, which an
+    unfavourable shift cannot abolish, or when it cannot be computed).
+    """
+    rows = []
+    for measure in MEASURES:
+        data = baseline_and_follow_up(scores, measure)
+        n, n_followed = len(data), int(data["wave2"].notna().sum())
+        base = {"measure": measure, "n_baseline": n, "n_followed_up": n_followed}
+        results = {"complete_case": complete_case(data), "ipw": inverse_probability_weighted(data)}
+        sign = 1.0 if measure in LOWER_IS_BETTER else -1.0  # the unfavourable direction
+        tipping = np.nan
+        if n_followed >= 3 and n_followed < n:
+            means, variances, lost = imputed_changes(data)
+            results["multiple_imputation"] = rubin(means, variances, n)
+            share = lost.mean()
+            for d in DELTAS:
+                results[f"delta_{d:g}"] = rubin(means + sign * d * share, variances, n)
+            _, low, high = results["multiple_imputation"]
+            gap = -high if sign > 0 else low  # distance from the bound nearer zero to zero, favourable side
+            tipping = gap / share if gap > 0 else (0.0 if low <= 0 <= high else np.nan)
+        elif n_followed == n and n_followed >= 2:
+            results["multiple_imputation"] = results["complete_case"]
+            for d in DELTAS:
+                results[f"delta_{d:g}"] = results["complete_case"]
+        for method, (est, low, high) in results.items():
+            rows.append({**base, "method": method, "estimate": est, "ci95_low": low, "ci95_high": high,
+                         "tipping_shift": tipping})
+    return pd.DataFrame(rows, columns=list(COLUMNS))
