@@ -20,10 +20,14 @@ def use_book_style() -> None:
     SVG keeps figures sharp at any zoom, with their text as text (found by the
     browser's find-in-page and read by the privacy guard); it is also quicker to
     draw than PNG and a quarter of the size. The SVG is made byte-stable: a fixed
-    id salt and no creation date. Each figure is drawn once, by the inline backend.
+    id salt and no creation date.
+
+    Each figure is laid out once, by the `tight_layout()` of the function that makes
+    it, and drawn once, by the inline backend: the saved figure is its `figsize`, with
+    no tight bounding box (which drew every figure once more, unseen, to measure it).
     """
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold",
+    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "standard", "axes.titleweight": "bold",
                          "svg.fonttype": "none", "svg.hashsalt": "linkbook"})
     try:
         from IPython import get_ipython
@@ -31,7 +35,7 @@ def use_book_style() -> None:
     except ImportError:  # outside Jupyter: nothing to configure
         return
     if get_ipython() is not None:
-        set_matplotlib_formats("svg", bbox_inches="tight", metadata={"Date": None})
+        set_matplotlib_formats("svg", bbox_inches=None, metadata={"Date": None})
         # The inline backend renders every figure at the end of its cell; pyplot's own
         # end-of-cell hook would first draw each one more time with Agg, unseen
         # (about 0.2 s a figure).
