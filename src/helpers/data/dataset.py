@@ -194,9 +194,14 @@ def load_dataset(path) -> Dataset:
     """
     path = Path(path)
     snapshot = _snapshot_path(path)
+    if snapshot is not None and snapshot in _LOADED:
+        return _fresh_copy(_LOADED[snapshot], path)
     if snapshot is not None and snapshot.is_file():
         with snapshot.open("rb") as handle:
-            return replace(pickle.load(handle), path=path)
+            dataset = pickle.load(handle)
+        _LOADED.clear()
+        _LOADED[snapshot] = dataset
+        return _fresh_copy(dataset, path)
     dataset, problems = validate_dataset(path)
     if problems:
         raise InvalidDataset(path, problems)
@@ -208,6 +213,18 @@ def load_dataset(path) -> Dataset:
         os.replace(tmp, snapshot)
         _prune_snapshots(snapshot.parent, keep=16)
     return dataset
+
+
+# The last validated snapshot loaded by this process: a warm kernel runs one notebook after
+# another on the same data, and unpickling every table of a dataset of a thousand sites
+# for each of them would cost more than most site notebooks' analysis. One entry only.
+_LOADED: dict[Path, Dataset] = {}
+
+
+def _fresh_copy(dataset: Dataset, path: Path) -> Dataset:
+    """A copy whose tables a notebook may change without changing the kept one (copy-on-write
+    frames: the shallow copy costs nothing until written to)."""
+    return replace(dataset, path=path, tables={name: frame.copy(deep=False) for name, frame in dataset.tables.items()})
 
 
 def _prune_snapshots(folder: Path, keep: int) -> None:
