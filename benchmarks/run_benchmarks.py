@@ -270,8 +270,10 @@ def main() -> None:
     if "machine" in stored:  # the single-group layout of earlier runs
         stored = {"wall": stored}
     if args.merge:
-        for other in args.merge:
-            stored.update(json.loads(other.read_text()))
+        for other in map(lambda path: json.loads(path.read_text()), args.merge):
+            if "sizes" in other and "sizes" in stored:  # sizes measured in separate sessions add up
+                other["sizes"]["sizes"] = {**stored["sizes"]["sizes"], **other["sizes"]["sizes"]}
+            stored.update(other)
         _save(out, stored)
         return
     with tempfile.TemporaryDirectory() as tmp:
