@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import time
 
 from helpers.synth import write_dataset
@@ -64,3 +67,27 @@ def test_cache_prune_rejects_a_size_that_is_not_a_number(tmp_path):
     project = make_project(tmp_path / "project")
     completed = linkbook(project, "cache", "prune", "--max-size", "lots")
     assert completed.returncode == 2 and "Traceback" not in completed.stderr and "--max-size" in completed.stderr
+
+
+def test_a_run_killed_midway_keeps_the_notebooks_it_finished(tmp_path):
+    data = write_dataset(tmp_path / "data", n_sites=3, seed=33)
+    (tmp_path / "project").mkdir()
+    project = make_project(tmp_path / "project", data)
+    process = subprocess.Popen([sys.executable, "-m", "helpers", "run", "--jobs", "1"], cwd=project, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    finished = 0
+    try:
+        for line in process.stdout:
+            finished += bool(re.search(r"\] ok ", line))
+            if finished == 2:
+                break
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    assert finished == 2
+    completed = linkbook(project, "run")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    stored = int(re.search(r"(\d+) stored", completed.stdout).group(1))
+    assert stored >= 2 and len(executed_jobs(project)) == len(manifest(project)["jobs"]) - stored

@@ -78,17 +78,20 @@ def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | Non
     _remove_stale_staging(project.cache / "staging")
 
     progress = _Progress(len(todo), out)
+
+    def on_event(job: Job, state: str, result: JobResult | None) -> None:
+        if state == "ok":  # stored at once: a run killed after hours keeps every finished notebook
+            store.put(keys[job.name], Path(result.stage), _job_record(job, result))
+        progress(job, state, result)
+
     context = run_context(project.root, dataset)
     results = run_jobs(todo, project.root, staging_root, options.jobs or os.cpu_count() or 1, options.scheduler,
-                       progress, context, options.fresh_kernels, pool)
+                       on_event, context, options.fresh_kernels, pool)
     report.executed = results
     by_name = {j.name: j for j in jobs}
     for result in results:
-        job = by_name[result.name]
-        if result.status == "ok":
-            store.put(keys[job.name], Path(result.stage), _job_record(job, result))
-        else:
-            _report_failure(project, job, result, out)
+        if result.status != "ok":
+            _report_failure(project, by_name[result.name], result, out)
     shutil.rmtree(staging_root, ignore_errors=True)
     failed = {r.name for r in report.failed}
     for job in jobs:  # the book's copy of every stored notebook of this dataset
