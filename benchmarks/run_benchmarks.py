@@ -240,8 +240,8 @@ def sizes(tmp: Path, counts: list[int]) -> dict:
                  "no-change": measure([*LINKBOOK, "build"], project)}
         html = project / "_build" / "html"
         pages = sum(1 for p in html.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
-        figures[str(size)] = {"pages": pages, **{k: {f: v for f, v in m.items() if f != "output"}
-                                                 for k, m in steps.items()}}
+        figures[str(size)] = {"pages": pages, "measured": machine(),
+                              **{k: {f: v for f, v in m.items() if f != "output"} for k, m in steps.items()}}
         print(size, figures[str(size)], flush=True)
         shutil.rmtree(project, ignore_errors=True)
         shutil.rmtree(data, ignore_errors=True)
@@ -391,10 +391,12 @@ def sizes_report(group: dict) -> list[str]:
              f"`--groups sizes`, {_machine_line(group['machine'])}. Per size: `linkbook synth`, a cold "
              "`linkbook run`, then `linkbook build` (the Sphinx stage: nothing left to execute), then "
              "`linkbook build` again with nothing changed. Peak resident memory (VmHWM) of each process sampled "
-             "every 0.5 s, the largest of each kind.", "",
+             "every 0.5 s, the largest of each kind. Sizes measured in separate sessions name their commit and "
+             "load average.", "",
              "| sites | run CPU | per site | run wall | book CPU | pages | book CPU per page | no-change wall "
-             "| peak MB: parent / worker / kernel / Sphinx |", "|---|---|---|---|---|---|---|---|---|"]
+             "| peak MB: parent / worker / kernel / Sphinx | commit, load |", "|---|---|---|---|---|---|---|---|---|---|"]
     for n, f in sorted(sizes_.items(), key=lambda item: int(item[0])):
+        measured = f.get("measured", group["machine"])
         peaks = {**f["book"].get("peak_rss", {}), **{k: v for k, v in f["run"].get("peak_rss", {}).items()}}
         parent = max(f["run"].get("peak_rss", {}).get("parent", {}).get("max_mb", 0),
                      f["book"].get("peak_rss", {}).get("parent", {}).get("max_mb", 0))
@@ -402,13 +404,17 @@ def sizes_report(group: dict) -> list[str]:
         sphinx = f["book"].get("peak_rss", {}).get("sphinx", {}).get("max_mb", 0)
         lines.append(f"| {n} | {f['run']['cpu_s']:.0f} | {f['run']['cpu_s'] / int(n):.2f} | {f['run']['wall_s']:.0f} "
                      f"| {f['book']['cpu_s']:.0f} | {f['pages']} | {f['book']['cpu_s'] / f['pages']:.2f} "
-                     f"| {f['no-change']['wall_s']:.1f} | {parent:.0f} / {memory} / {sphinx:.0f} |")
+                     f"| {f['no-change']['wall_s']:.1f} | {parent:.0f} / {memory} / {sphinx:.0f} "
+                     f"| {measured['commit']}, {measured.get('load', 0):.1f} |")
     per_site = [f["run"]["cpu_s"] / int(n) for n, f in sizes_.items()]
     per_page = [f["book"]["cpu_s"] / f["pages"] for f in sizes_.values()]
     parent = max(max(f[s].get("peak_rss", {}).get("parent", {}).get("max_mb", 0) for s in ("run", "book"))
                  for f in sizes_.values())
+    ordered = [f["run"]["cpu_s"] / int(n) for n, f in sorted(sizes_.items(), key=lambda item: int(item[0]))]
     checks = [("cost per site flat: largest / smallest CPU per site", max(per_site) / min(per_site),
                max(per_site) / min(per_site) <= 1.15),
+              ("cost per site does not grow: CPU per site at the largest size / at the smallest",
+               ordered[-1] / ordered[0], ordered[-1] / ordered[0] <= 1.15),
               ("Sphinx cost per page flat: largest / smallest", max(per_page) / min(per_page),
                max(per_page) / min(per_page) <= 1.15),
               ("parent process peak memory under 2 GB (MB)", parent, parent < 2048)]
