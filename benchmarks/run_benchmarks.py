@@ -261,7 +261,7 @@ def main() -> None:
                         help="runs of the cold / no-change / one-site sequence (the median is reported)")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results.json",
                         help="results file to update (the README is written from benchmarks/results.json only)")
-    parser.add_argument("--merge", type=Path, nargs="*", default=[],
+    parser.add_argument("--merge", type=Path, nargs="*", default=None,
                         help="copy the groups of these results files into --results, rewrite the README, run nothing")
     args = parser.parse_args()
     become_subreaper()
@@ -269,7 +269,7 @@ def main() -> None:
     stored = json.loads(out.read_text()) if out.is_file() else {}
     if "machine" in stored:  # the single-group layout of earlier runs
         stored = {"wall": stored}
-    if args.merge:
+    if args.merge is not None:  # `--merge` alone: rewrite the README from the results file
         for other in map(lambda path: json.loads(path.read_text()), args.merge):
             if "sizes" in other and "sizes" in stored:  # sizes measured in separate sessions add up
                 other["sizes"]["sizes"] = {**stored["sizes"]["sizes"], **other["sizes"]["sizes"]}
@@ -340,6 +340,8 @@ def report(stored: dict) -> str:
         lines += sizes_report(stored["sizes"])
     if "wall" in stored:
         lines += wall_report(stored["wall"])
+    if stored.get("notes"):  # observations of runs that did not complete, written into results.json by hand
+        lines += ["## Notes", ""] + [f"- {note}" for note in stored["notes"]] + [""]
     lines += ["Re-run: `nice -n 19 .venv/bin/python benchmarks/run_benchmarks.py [--groups compare sizes wall]`. "
               "Timings are never asserted in tests.", ""]
     return "\n".join(lines)
