@@ -161,6 +161,8 @@ def test_a_run_killed_with_sigkill_leaves_results_usable_and_the_next_run_comple
         json.loads((project / "results" / "manifest.json").read_text())
         for record in (project / ".linkbook-cache" / "jobs").glob("*.json"):
             json.loads(record.read_text())
+        for record in (project / ".linkbook-cache" / "store").glob("*/*/record.json"):  # whole entries only
+            assert (record.parent / "notebook.ipynb").is_file() and json.loads(record.read_text())["status"] == "ok"
 
         completed = linkbook(project, "run")
         assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -1,4 +1,4 @@
-"""The `linkbook` command line: synth, validate, dictionary, run, build, watch, import, export.
+"""The `linkbook` command line: synth, validate, dictionary, run, build, watch, cache, import, export.
 
 Exit codes: 0 success; 2 invalid input or usage; 1 a notebook or the book build failed.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 from helpers.cli.import_export import register as register_importers
 from helpers.core.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from helpers.data.problems import UsageError
+from helpers.pipeline.cache import DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_SIZE_MB
 from helpers.pipeline.options import DEFAULT_DATA
 
 
@@ -156,6 +157,15 @@ def cmd_lab(args) -> int:
     return open_lab(_project(), port=args.port, browser=not args.no_browser)
 
 
+def cmd_cache_prune(args) -> int:
+    from helpers.pipeline.cache import ExecutionStore
+
+    report = ExecutionStore(_project().cache).prune(args.max_age, args.max_size)
+    print(f"Removed {report.removed} stored notebook run(s) ({report.removed_bytes / 1e6:.1f} MB); "
+          f"kept {report.kept} ({report.kept_bytes / 1e6:.1f} MB).")
+    return EXIT_OK
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -219,6 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=_positive_int, default=8888, help="port on localhost (default 8888)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     lab.set_defaults(func=cmd_lab)
+    cache = sub.add_parser("cache", help="manage the store of executed notebooks")
+    cache_sub = cache.add_subparsers(dest="cache_command", required=True)
+    prune = cache_sub.add_parser("prune", help="remove stored notebook runs by age, then by size")
+    prune.add_argument("--max-age", type=_positive_float, default=DEFAULT_MAX_AGE_DAYS, metavar="DAYS",
+                       help=f"remove runs unused for this many days (default {DEFAULT_MAX_AGE_DAYS:g})")
+    prune.add_argument("--max-size", type=_positive_float, default=DEFAULT_MAX_SIZE_MB, metavar="MB",
+                       help="then remove the least recently used until the store is at most this size "
+                            f"(default {DEFAULT_MAX_SIZE_MB:g}; every run applies both defaults)")
+    prune.set_defaults(func=cmd_cache_prune)
     register_importers(sub)
     return parser
 

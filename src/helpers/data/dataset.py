@@ -99,6 +99,35 @@ class Dataset:
                     subset[name] = t[name][t[name]["segment_id"].isin(segments)]
         return replace(self, tables=type(t)({k: v.reset_index(drop=True) for k, v in subset.items()}))
 
+    def split_sites(self) -> dict[str, Dataset]:
+        """`for_site` of every site, in one pass over each table instead of one per site
+        (a dataset of 1,250 sites would otherwise be filtered 1,250 times)."""
+        t = self.tables
+        ids = list(t["sites"]["site_id"])
+        parts = {site_id: dict(t) for site_id in ids}
+
+        def spread(name: str, owner: pd.Series) -> None:
+            frame = t[name]
+            groups = dict(iter(frame.groupby(owner.to_numpy(), sort=False))) if len(frame) else {}
+            for site_id in ids:
+                parts[site_id][name] = groups.get(site_id, frame.iloc[0:0])
+
+        for name in ("sites", "participants", "observations", "organisations", "connections", "segments"):
+            if name in t:
+                spread(name, t[name]["site_id"])
+        if "participants" in t:
+            site_of = t["participants"].drop_duplicates("participant_id").set_index("participant_id")["site_id"]
+            for name in ("interviews", "questionnaires", "gp_contacts"):
+                if name in t:
+                    spread(name, t[name]["participant_id"].map(site_of))
+        if "segments" in t:
+            site_of = t["segments"].drop_duplicates("segment_id").set_index("segment_id")["site_id"]
+            for name in ("codings", "cmoc_evidence"):
+                if name in t:
+                    spread(name, t[name]["segment_id"].map(site_of))
+        return {site_id: replace(self, tables=type(t)({k: v.reset_index(drop=True) for k, v in part.items()}))
+                for site_id, part in parts.items()}
+
 
 def _schema_problems(frame: pd.DataFrame, table: Table) -> list[Problem]:
     import pandera.pandas as pa  # imported here: loading a validated snapshot does not need it
@@ -165,9 +194,14 @@ def load_dataset(path) -> Dataset:
     """
     path = Path(path)
     snapshot = _snapshot_path(path)
+    if snapshot is not None and snapshot in _LOADED:
+        return _fresh_copy(_LOADED[snapshot], path)
     if snapshot is not None and snapshot.is_file():
         with snapshot.open("rb") as handle:
-            return replace(pickle.load(handle), path=path)
+            dataset = pickle.load(handle)
+        _LOADED.clear()
+        _LOADED[snapshot] = dataset
+        return _fresh_copy(dataset, path)
     dataset, problems = validate_dataset(path)
     if problems:
         raise InvalidDataset(path, problems)
@@ -179,6 +213,18 @@ def load_dataset(path) -> Dataset:
         os.replace(tmp, snapshot)
         _prune_snapshots(snapshot.parent, keep=16)
     return dataset
+
+
+# The last validated snapshot loaded by this process: a warm kernel runs one notebook after
+# another on the same data, and unpickling every table of a dataset of a thousand sites
+# for each of them would cost more than most site notebooks' analysis. One entry only.
+_LOADED: dict[Path, Dataset] = {}
+
+
+def _fresh_copy(dataset: Dataset, path: Path) -> Dataset:
+    """A copy whose tables a notebook may change without changing the kept one (copy-on-write
+    frames: the shallow copy costs nothing until written to)."""
+    return replace(dataset, path=path, tables={name: frame.copy(deep=False) for name, frame in dataset.tables.items()})
 
 
 def _prune_snapshots(folder: Path, keep: int) -> None:

@@ -270,9 +270,14 @@ def _run_on_dask(jobs, root, staging_root, address, on_event, context, fresh_ker
         for job in jobs:
             futures[client.submit(execute_job, job, str(root), str(staging_root), context, fresh_kernels, key=f"linkbook-{job.name}-{time.time_ns()}")] = job
             on_event(job, "queued", None)
-        for future in dask_completed(list(futures)):
+        for future in dask_completed(list(futures)):  # a job whose worker died is retried on another
             job = futures[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as err:  # e.g. KilledWorker: the job's workers died too often
+                result = JobResult(job.name, "failed", 0.0, str(stage_dir(staging_root, job)),
+                                   {"cell": None, "source": "", "ename": type(err).__name__,
+                                    "evalue": f"the Dask cluster could not run this notebook: {err}", "traceback": ""})
             on_event(job, result.status, result)
             results.append(result)
     return results

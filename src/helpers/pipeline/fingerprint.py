@@ -36,10 +36,11 @@ def dataset_fingerprint(dataset: Dataset, reads: list[str] | None = None) -> str
     return _tables_digest(dataset.only(reads).tables, dataset.metadata)
 
 
-def site_fingerprint(dataset: Dataset, site_id: str, reads: list[str] | None = None) -> str:
-    """Hash of one site's rows of the tables read (default: all, shared tables included) and of dataset.yml."""
-    site = dataset.only(reads).for_site(site_id)
-    return _tables_digest(site.tables, site.metadata)
+def site_fingerprints(dataset: Dataset, reads: list[str] | None = None) -> dict[str, str]:
+    """Hash of each site's rows of the tables read (default: all, shared tables included) and of
+    dataset.yml, by site; the dataset is split once (Dataset.split_sites)."""
+    return {site_id: _tables_digest(site.tables, site.metadata)
+            for site_id, site in dataset.only(reads).split_sites().items()}
 
 
 def code_roots() -> tuple[Path, ...]:

@@ -15,7 +15,7 @@ import yaml
 from helpers.data.contract import TABLE_BY_NAME
 from helpers.data.dataset import Dataset
 from helpers.data.problems import UsageError
-from helpers.pipeline.fingerprint import dataset_fingerprint, site_fingerprint
+from helpers.pipeline.fingerprint import dataset_fingerprint, site_fingerprints
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,14 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
         extra = {**(common or {}), **({"reads": reads} if reads else {})}
         writes = tuple(sorted(entry.get("writes") or ()))
         if entry["scope"] == "site":
+            site_hashes = site_fingerprints(dataset, reads)
             for site_id in chosen:
                 jobs.append(Job(
                     name=f"{stem}-{site_id}", template=entry["template"],
                     output=entry["output"].format(site_id=site_id),
                     parameters={"site_id": site_id, "data_dir": data_dir,
                                 "results_dir": f"{results_dir}/parts/{stem}-{site_id}", **extra},
-                    inputs={"site_rows": site_fingerprint(dataset, site_id, reads)}, site_id=site_id,
+                    inputs={"site_rows": site_hashes[site_id]}, site_id=site_id,
                     writes=writes,
                 ))
         else:

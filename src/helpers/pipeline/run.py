@@ -17,7 +17,7 @@ from helpers.data.dataset import load_dataset
 from helpers.report.disclosure import load_policy
 from helpers.report.withheld import withheld_cells
 from helpers.core.files import replace_dir, restore_interrupted
-from helpers.pipeline.cache import JobCache
+from helpers.pipeline.cache import ExecutionStore
 from helpers.pipeline.execute import JobResult, WorkerPool, run_jobs
 from helpers.core.hashing import sha256_bytes, sha256_file
 from helpers.pipeline.fingerprint import job_key
@@ -60,7 +60,7 @@ def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | Non
     policy = replace(policy, withheld=withheld_cells(dataset, policy))  # the same cells on every page
     jobs = plan_jobs(entries, dataset, data_dir, results_dir, sites,
                      common={"disclosure": policy.parameters()})
-    cache = JobCache(project.cache)
+    store = ExecutionStore(project.cache)
     env_hash = environment_hash(project)
     templates = {j.template: sha256_file(project.notebooks / j.template) for j in jobs}
     keys = {j.name: job_key(j, templates[j.template], env_hash) for j in jobs}
@@ -68,66 +68,72 @@ def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | Non
     report = RunReport(jobs)
     todo = []
     for job in jobs:
-        if not options.force and cache.is_fresh(job.name, keys[job.name], project.generated / job.output):
+        if not options.force and store.lookup(keys[job.name]) is not None:
             report.reused.append(job.name)
         else:
             todo.append(job)
-    out(f"{len(jobs)} notebook job(s): {len(report.reused)} unchanged, {len(todo)} to run")
-    todo = longest_first(todo, cache)
+    out(f"{len(jobs)} notebook job(s): {len(report.reused)} stored, {len(todo)} to run")
+    todo = longest_first(todo, store)
 
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     staging_root = project.cache / "staging" / run_id
     _remove_stale_staging(project.cache / "staging")
-    for job in todo:  # a record must never outlive the outputs it vouches for
-        cache._path(job.name).unlink(missing_ok=True)
 
     progress = _Progress(len(todo), out)
+
+    def on_event(job: Job, state: str, result: JobResult | None) -> None:
+        if state == "ok":  # stored at once: a run killed after hours keeps every finished notebook
+            store.put(keys[job.name], Path(result.stage), _job_record(job, result))
+        progress(job, state, result)
+
     context = run_context(project.root, dataset)
     results = run_jobs(todo, project.root, staging_root, options.jobs or os.cpu_count() or 1, options.scheduler,
-                       progress, context, options.fresh_kernels, pool)
+                       on_event, context, options.fresh_kernels, pool)
     report.executed = results
     by_name = {j.name: j for j in jobs}
     for result in results:
-        job = by_name[result.name]
-        if result.status == "ok":
-            _promote(project, job, result)
-            cache.store(job.name, {"key": keys[job.name], **_job_record(job, result)})
-        else:
-            _report_failure(project, job, result, out)
+        if result.status != "ok":
+            _report_failure(project, by_name[result.name], result, out)
     shutil.rmtree(staging_root, ignore_errors=True)
+    failed = {r.name for r in report.failed}
+    for job in jobs:  # the book's copy of every stored notebook of this dataset
+        if job.name not in failed:
+            store.touch(keys[job.name])
+            store.copy_notebook(keys[job.name], project.generated / job.output)
+    store.prune(keep=frozenset(keys.values()))  # the default bound: age, then size
 
     if report.failed and not options.keep_going:
         out(f"{len(report.failed)} notebook(s) failed; results/ was left as it was.")
         return report
-    if not results and _published(project.root / results_dir, jobs, data_dir):
+    if not results and _published(project.root / results_dir, jobs, keys, data_dir):
         out(f"Nothing changed: {results_dir}/ is up to date.")
         return report
-    _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context, results_files(entries))
+    _publish_results(project, jobs, keys, report, store, dataset, data_dir, results_dir, context, results_files(entries))
     out(f"Results written to {results_dir}/ ({len(results)} executed, {len(report.reused)} reused)")
     return report
 
 
-def longest_first(todo: list[Job], cache: JobCache) -> list[Job]:
+def longest_first(todo: list[Job], store: ExecutionStore) -> list[Job]:
     """Queue the longest jobs first, so that no long job starts last while other workers idle.
 
     A job's length is its last recorded duration; a dataset-wide job with no record
     counts as longer than any site job (it reads every site).
     """
     def expected(job: Job) -> tuple[int, float]:
-        record = cache.lookup(job.name) or {}
+        record = store.last_record(job.name)
         return (0 if job.site_id is None and "duration_s" not in record else 1, -record.get("duration_s", 0.0))
 
     return sorted(todo, key=expected)
 
 
-def _published(results: Path, jobs: list[Job], data_dir: str) -> bool:
-    """Whether results/ already holds the outputs of exactly these jobs on this dataset."""
+def _published(results: Path, jobs: list[Job], keys: dict[str, str], data_dir: str) -> bool:
+    """Whether results/ already holds the outputs of exactly these jobs (by key) on this dataset."""
     try:
         manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return False
     return (manifest["dataset"]["path"] == data_dir
-            and [j["name"] for j in manifest["jobs"]] == [j.name for j in jobs]
+            and [(j["name"], j.get("key")) for j in manifest["jobs"]] == [(j.name, keys[j.name]) for j in jobs]
             and all(j["status"] == "ok" for j in manifest["jobs"]))
 
 
@@ -150,14 +156,6 @@ def _remove_stale_staging(staging: Path) -> None:
     if staging.is_dir():
         for old in staging.iterdir():
             shutil.rmtree(old, ignore_errors=True)
-
-
-def _promote(project: Project, job: Job, result: JobResult) -> None:
-    stage = Path(result.stage)
-    output = project.generated / job.output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(stage / "notebook.ipynb", output)
-    replace_dir(stage / "results", project.cache / "parts" / job.name)
 
 
 def _job_record(job: Job, result: JobResult) -> dict:
@@ -184,7 +182,7 @@ def _report_failure(project: Project, job: Job, result: JobResult, out) -> None:
     out("\n" + text + f"Saved to {log.relative_to(project.root)} (executed notebook beside it)\n")
 
 
-def _publish_results(project, jobs, report, cache, dataset, data_dir, results_dir, context, declared) -> None:
+def _publish_results(project, jobs, keys, report, store, dataset, data_dir, results_dir, context, declared) -> None:
     """Combine every job's result parts into results/ and swap it into place atomically.
 
     `declared` (results file -> sensitivity, from pipeline.yml) names the files, and the
@@ -196,7 +194,7 @@ def _publish_results(project, jobs, report, cache, dataset, data_dir, results_di
     failed = {r.name for r in report.failed}
     for name in declared:
         file = f"{name}.csv"
-        parts = [project.cache / "parts" / j.name / file for j in jobs if j.name not in failed]
+        parts = [store.results_part(keys[j.name], file) for j in jobs if j.name not in failed]
         frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts if p.is_file()]
         if frames:
             pd.concat(frames, ignore_index=True).to_csv(new / file, index=False, lineterminator="\n")
@@ -209,11 +207,10 @@ def _publish_results(project, jobs, report, cache, dataset, data_dir, results_di
         "jobs": [],
     }
     for job in jobs:
-        record = cache.lookup(job.name) if job.name not in failed else None
+        record = store.lookup(keys[job.name]) if job.name not in failed else None
         if record is None:
-            result = executed[job.name]
-            record = _job_record(job, result)
-        record = {k: v for k, v in record.items() if k != "key"}
+            record = {**_job_record(job, executed[job.name]), "key": keys[job.name]}
+        record = {k: v for k, v in record.items() if k != "bytes"}
         record["reused"] = job.name in report.reused
         manifest["jobs"].append(record)
     (new / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -25,11 +25,15 @@ def use_book_style() -> None:
     SVG keeps figures sharp at any zoom, with their text as text (found by the
     browser's find-in-page and read by the privacy guard); it is also quicker to
     draw than PNG and a quarter of the size. The SVG is made byte-stable: a fixed
-    id salt and no creation date. Each figure is drawn once, by the inline backend.
-    Text is drawn as it is (no mathtext): labels are data, and a `$` in one is a dollar.
+    id salt and no creation date. Text is drawn as it is (no mathtext): labels are data,
+    and a `$` in one is a dollar.
+
+    Each figure is laid out once, by the `tight_layout()` of the function that makes
+    it, and drawn once, by the inline backend: the saved figure is its `figsize`, with
+    no tight bounding box (which drew every figure once more, unseen, to measure it).
     """
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold",
+    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "standard", "axes.titleweight": "bold",
                          "svg.fonttype": "none", "svg.hashsalt": "linkbook", "text.parse_math": False})
     try:
         from IPython import get_ipython
@@ -38,7 +42,7 @@ def use_book_style() -> None:
         return
     if get_ipython() is not None:
         show_frames_as_reader_tables()  # tables shown beside the figures read the same way
-        set_matplotlib_formats("svg", bbox_inches="tight", metadata={"Date": None})
+        set_matplotlib_formats("svg", bbox_inches=None, metadata={"Date": None})
         svg = get_ipython().display_formatter.formatters["image/svg+xml"]
         draw = svg.lookup_by_type(Figure)
         svg.for_type(Figure, lambda fig: draw(readable_text(fig)))

@@ -164,7 +164,7 @@ def link_worker_figure(table: pd.DataFrame):
     axes[0].set_yticks(range(len(rows)), labels)
     axes[0].invert_yaxis()
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
-               bbox_to_anchor=(0.5, -0.02))
+               bbox_to_anchor=(0.5, 0.0))  # inside the figure: it is not cropped to fit
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 
@@ -209,7 +209,7 @@ def network_context_figure(table: pd.DataFrame):
     right.set_xlabel("employer")
     right.grid(axis="x", visible=False)
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
-               bbox_to_anchor=(0.5, -0.02))
+               bbox_to_anchor=(0.5, 0.0))  # inside the figure: it is not cropped to fit
     fig.tight_layout(rect=(0, 0.08, 1, 0.97))
     return fig
 
