@@ -76,6 +76,8 @@ def test_every_page_shows_the_values_literally_and_runs_no_script(hostile_book, 
     for path in sorted(html.rglob("*.html")):
         if "_static" in path.parts or path.name in ("genindex.html", "search.html"):
             continue
+        if 'http-equiv="Refresh"' in path.read_text(encoding="utf-8")[:2000]:
+            continue  # jupyter-book's redirect to the root page: it navigates away as it loads
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
         shown += page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true), "

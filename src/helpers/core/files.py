@@ -65,10 +65,11 @@ def storage_message(err: OSError) -> str | None:
 
 
 def check_writable(folder: Path) -> None:
-    """Raise the OSError of a folder that cannot be created or written (before hours of work)."""
-    probe = folder / f".write-test-{os.getpid()}"
+    """Raise the OSError of a folder that cannot be created or written (before hours of work).
+    A folder that does not exist yet is not created: its nearest existing parent is probed."""
+    existing = folder if folder.exists() else next((p for p in folder.parents if p.exists()), folder)
+    probe = existing / f".write-test-{os.getpid()}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
