@@ -148,10 +148,15 @@ def test_a_run_killed_with_sigkill_leaves_results_usable_and_the_next_run_comple
 
     process = subprocess.Popen([sys.executable, "-m", "helpers", "run", "--force"], cwd=project,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    staging = project / ".linkbook-cache" / "staging"
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(staging.glob("*/*/notebook.ipynb")):
-        time.sleep(0.2)
+    staging, store = project / ".linkbook-cache" / "staging", project / ".linkbook-cache" / "store"
+    begun = time.time()
+    deadline = begun + 60
+
+    def one_finished() -> bool:  # staged, or already moved into the store as it finished
+        return any(staging.glob("*/*/notebook.ipynb")) or any(
+            p.stat().st_mtime > begun for p in store.glob("*/*/record.json"))
+    while time.time() < deadline and not one_finished():
+        time.sleep(0.05)
     started = descendants(process.pid)  # pool workers and their kernels
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
