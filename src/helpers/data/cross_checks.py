@@ -227,6 +227,21 @@ def codings_refer_to_codes_and_segments(t, **_):
             + _unknown("codings", codings, "code_id", t["codebook"]["code_id"], "code does not exist in codebook.csv"))
 
 
+MAX_CODERS_PER_SEGMENT = 20  # inter-coder agreement compares every pair of a segment's coders
+
+
+@check("codings")
+def coders_per_segment_are_bounded(t, **_):
+    """One problem per segment, at the line that brings its coders past MAX_CODERS_PER_SEGMENT."""
+    rated = t["codings"].dropna(subset=["coder"]).drop_duplicates(["segment_id", "coder"])
+    rank = rated.groupby("segment_id").cumcount() + 1
+    over = rated[rank == MAX_CODERS_PER_SEGMENT + 1]
+    return [Problem("codings.csv", int(line), "coder",
+                    f"segment {segment} is coded by more than {MAX_CODERS_PER_SEGMENT} coders; "
+                    "agreement is measured between a few coders per segment", coder)
+            for line, segment, coder in zip(over.index, over["segment_id"], over["coder"])]
+
+
 @check("cmocs", "segments", "cmoc_evidence")
 def evidence_refers_to_cmocs(t, **_):
     evidence = t["cmoc_evidence"]

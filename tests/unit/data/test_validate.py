@@ -80,6 +80,13 @@ def blank_patient_referral(frame, d):
     frame.loc[first(frame, "group", "patient"), "referral_date"] = ""
 
 
+def crowd_coded_segment(d):
+    """One segment coded by 21 coders: past the bound on coders per segment."""
+    frame = read(d, "codings")
+    crowd = pd.DataFrame([{**frame.iloc[0].to_dict(), "coder": f"CROWD{i}"} for i in range(21)])
+    write(d, "codings", pd.concat([frame, crowd]))
+
+
 def not_utf8(d):
     path = d / "segments.csv"
     lines = path.read_bytes().split(b"\n")
@@ -142,6 +149,8 @@ DEFECTS = [
      "required value is blank"),
     ("CMOC tests unknown theory node", edit("cmocs", set_cell("proposition_id", "no_such_node")), "cmocs.csv",
      "proposition_id", "node does not exist"),
+    ("segment coded by 21 coders", crowd_coded_segment, "codings.csv", "coder",
+     "coded by more than 20 coders"),
     ("missing dataset.yml", remove_file("dataset.yml"), "dataset.yml", None, "file is missing"),
 ]
 
