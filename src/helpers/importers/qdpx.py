@@ -24,6 +24,11 @@ Conventions (the mapping file data/mappings/qdpx.yml documents its keys):
   selected text and every segment inside it: case membership, not a code.
 - segment_id: the selections' names if every name is a valid, unique identifier, else their
   GUIDs (lower case, without braces).
+- coder: the User named by a Coding's creatingUser (else its selection's). Coders are the
+  Users' id attributes when every coding user has a unique identifier there (what
+  `linkbook export qdpx` writes), else C1, C2, ... in the order of <Users>; user names are
+  never imported (they are the researchers' names), the notes say which user became which
+  coder.
 - Segment columns come from source variables, the source name, the cases that hold the source
   or selection (their name or variables) or a fixed value; participants.csv and sites.csv
   rows come from cases, when the mapping asks for them.
@@ -62,7 +67,7 @@ _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateV
 _OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
 _NOT_IMPORTED = ("Notes", "Links", "Sets", "Graphs")
 # The elements the importer reads; everything else is counted by the parser and dropped.
-_READ = frozenset({"Project", "CodeBook", "Codes", "Code", "Description", "Variables", "Variable", "Cases", "Case",
+_READ = frozenset({"Project", "Users", "User", "CodeBook", "Codes", "Code", "Description", "Variables", "Variable", "Cases", "Case",
                    "CodeRef", "VariableValue", "VariableRef", *_VALUE_TAGS, "SourceRef", "SelectionRef", "Sources",
                    "TextSource", "PlainTextContent", "PlainTextSelection", "Coding", *_OTHER_SOURCES,
                    *_NOT_IMPORTED, "Note", "Link", "Set", "Graph"})
@@ -94,6 +99,7 @@ class Selection:
     raw_start: int
     raw_end: int
     codes: list
+    codings: list  # (code guid, user guid or None), once each
     cases: list
     node: Node
     start: int = 0
@@ -134,6 +140,17 @@ class Segment:
     @property
     def codes(self) -> list:
         return list(dict.fromkeys(g for s in self.selections for g in s.codes))
+
+    @property
+    def codings(self) -> list:
+        return list(dict.fromkeys(c for s in self.selections for c in s.codings))
+
+
+@dataclass
+class User:
+    guid: str
+    name: str
+    id: str
 
 
 def import_qdpx(project, mapping=None) -> tuple[dict, list[str]]:
@@ -291,6 +308,7 @@ class _Project:
         if root.tag != "Project":
             self.fail(root, f"the root element must be Project in the namespace {NS}")
             return
+        self.users = self._users(root.first("Users"))
         self.variables = self._variables(root.first("Variables"))
         self.codes = self._codes(root.first("CodeBook"))
         self.cases = [self._case(node) for node in _children(root, "Cases", "Case")]
@@ -310,6 +328,26 @@ class _Project:
         guid = normal_guid(raw)
         if guid is None:
             self.fail(node, f"attribute {attr} is missing" if raw is None else f"attribute {attr} is not a GUID", raw)
+        return guid
+
+    def _users(self, node: Node | None) -> dict[str, User]:
+        users = {}
+        for user in node.all("User") if node is not None else []:
+            guid = self._guid(user)
+            if guid in users:
+                self.fail(user, "has the same guid as another user", user.attrs.get("guid"))
+            elif guid:
+                users[guid] = User(guid, (user.attrs.get("name") or "").strip(), (user.attrs.get("id") or "").strip())
+        return users
+
+    def _user(self, node: Node) -> str | None:
+        """The user a Coding or selection names in creatingUser (None when it names none)."""
+        if node.attrs.get("creatingUser") is None:
+            return None
+        guid = self._guid(node, "creatingUser")
+        if guid and guid not in self.users:
+            self.fail(node, "creatingUser refers to a user that is not in <Users>", node.attrs.get("creatingUser"))
+            return None
         return guid
 
     def _variables(self, node: Node | None) -> dict[str, str]:
@@ -425,9 +463,11 @@ class _Project:
         if guid:
             self.selection_lines[guid] = node.line
         start, end = (self._position(node, attr) for attr in ("startPosition", "endPosition"))
-        codes, cases = [], []
+        codes, codings, cases = [], [], []
+        selection_user = self._user(node)
         for coding in node.all("Coding"):
             ref = coding.first("CodeRef")
+            user = self._user(coding) or selection_user
             target = self._guid(ref, "targetGUID") if ref is not None else None
             if ref is None:
                 self.fail(coding, "a Coding must hold a CodeRef")
@@ -435,14 +475,15 @@ class _Project:
                 cases.append(target)
             elif target and target not in self.codes:
                 self.fail(ref, "refers to a code that is not in the CodeBook", ref.attrs.get("targetGUID"))
-            elif target and target not in codes:
-                codes.append(target)
+            elif target:
+                codes += [target] if target not in codes else []
+                codings += [(target, user)] if (target, user) not in codings else []
         if None in (guid, start, end):
             return None
         if end < start:
             self.fail(node, f"endPosition {end} is before startPosition {start}")
             return None
-        return Selection(guid, (node.attrs.get("name") or "").strip(), start, end, codes, cases, node)
+        return Selection(guid, (node.attrs.get("name") or "").strip(), start, end, codes, codings, cases, node)
 
     def _position(self, node: Node, attr: str) -> int | None:
         raw = node.attrs.get(attr)
@@ -561,6 +602,7 @@ class _Tables:
         use_names = len(set(names)) == len(names) and all(re.fullmatch(ID_PATTERN, n) for n in names)
         self.notes.append("segment_id: " + ("the selections' names" if use_names else "the selections' GUIDs "
                                             "(their names are not all unique identifiers)"))
+        coder = self._coders(kept)
         segments, codings = [], []
         for segment in kept:
             segment_id = segment.first.name if use_names else segment.first.guid
@@ -568,8 +610,23 @@ class _Tables:
             for column, lookups in self.settings.segments.items():
                 row[column] = self._segment_value(column, lookups, segment)
             segments.append(row)
-            codings += [{"segment_id": segment_id, "code_id": self.content.codes[g].code_id} for g in segment.codes]
+            codings += [{"segment_id": segment_id, "code_id": self.content.codes[g].code_id, "coder": coder.get(user, "")}
+                        for g, user in segment.codings]
         return segments, codings
+
+    def _coders(self, kept: list[Segment]) -> dict[str, str]:
+        """User guid -> coder id for the users who made the kept codings (see the module's rules)."""
+        used = {user for segment in kept for _, user in segment.codings} - {None}
+        users = [u for u in self.content.users.values() if u.guid in used]
+        ids = [u.id for u in users]
+        if len(set(ids)) == len(ids) and all(re.fullmatch(ID_PATTERN, i) for i in ids):
+            coder = {u.guid: u.id for u in users}
+        else:
+            coder = {u.guid: f"C{n}" for n, u in enumerate(users, 1)}
+        if users:
+            self.notes.append("coder: " + "; ".join(f"{coder[u.guid]} is user {u.name or u.id or u.guid!r}"
+                                                     for u in users))
+        return coder
 
     def _holders(self, segment: Segment) -> list[Case]:
         guids = {segment.source.guid, *(s.guid for s in segment.selections)}

@@ -10,6 +10,8 @@ tables, byte for byte when they were written by the importer:
   folder name of REFI-QDA 1.0, section 8.1), is
   its segments' texts joined by blank lines; each segment is a PlainTextSelection named by
   its segment_id, at code point offsets, holding its codings.
+- A coding's coder (codings.csv `coder`) is a User, with the coder id as its name and id,
+  named by the Coding's creatingUser.
 - Each TextSource carries the variables source, site_id, interview_id and wave; each
   participant is a Case named by its participant_id that holds their sources and, when the
   dataset has participants.csv, their attributes as variables.
@@ -126,6 +128,11 @@ def _check(t: dict) -> list[Problem]:
 
 def _project(name: str, t: dict) -> tuple[ET.Element, dict[str, str]]:
     root = ET.Element("Project", {"xmlns": NS, "name": name, "origin": "linkbook"})
+    coders = [c for c in dict.fromkeys(t["codings"].get("coder", [])) if c]
+    if coders:
+        users = ET.SubElement(root, "Users")
+        for coder in coders:
+            ET.SubElement(users, "User", {"guid": guid("user", coder), "name": coder, "id": coder})
     if len(t["codebook"]):
         _codebook(ET.SubElement(root, "CodeBook"), t["codebook"])
     variables = ET.SubElement(root, "Variables")
@@ -139,7 +146,7 @@ def _project(name: str, t: dict) -> tuple[ET.Element, dict[str, str]]:
         groups.setdefault(tuple(row[c] for c in ("source", "interview_id", "site_id", "participant_id", "wave")), []).append(row)
     codings: dict[str, list] = {}
     for row in t["codings"].to_dict("records"):
-        codings.setdefault(row["segment_id"], []).append(row["code_id"])
+        codings.setdefault(row["segment_id"], []).append((row["code_id"], row.get("coder", "")))
     texts, held = {}, {}
     for (kind, interview, site, person, wave), rows in groups.items():
         label = interview or " ".join(p for p in (site, kind, person, f"wave {wave}" if wave else "") if p)
@@ -152,8 +159,10 @@ def _project(name: str, t: dict) -> tuple[ET.Element, dict[str, str]]:
             selection = ET.SubElement(source, "PlainTextSelection", {
                 "guid": guid("segment", row["segment_id"]), "name": row["segment_id"],
                 "startPosition": str(offset), "endPosition": str(end)})
-            for code_id in codings.get(row["segment_id"], []):
-                coding = ET.SubElement(selection, "Coding", {"guid": guid("coding", f"{row['segment_id']}|{code_id}")})
+            for code_id, coder in codings.get(row["segment_id"], []):
+                key = "|".join((row["segment_id"], code_id, coder) if coder else (row["segment_id"], code_id))
+                attrs = {"guid": guid("coding", key), **({"creatingUser": guid("user", coder)} if coder else {})}
+                coding = ET.SubElement(selection, "Coding", attrs)
                 ET.SubElement(coding, "CodeRef", {"targetGUID": guid("code", code_id)})
             parts.append(row["text"])
             offset = end + 2  # the blank line between segments

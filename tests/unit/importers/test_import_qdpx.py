@@ -111,11 +111,14 @@ def test_export_then_import_gives_the_embedded_tables_byte_for_byte(tmp_path):
     assert linkbook("export", "qdpx", "--data", EMBEDDED, "--out", tmp_path / "a.qdpx") == 0
     assert import_qdpx(tmp_path / "a.qdpx", tmp_path / "back") == 0
     for name in CODED:
-        if name == "codings.csv":  # REFI-QDA export carries no coder: compare the distinct codings
+        if name == "codings.csv":  # REFI-QDA nests codings in their selections: the same rows, segment by segment
             back = pd.read_csv(tmp_path / "back" / name, dtype=str)
-            embedded = pd.read_csv(EMBEDDED / name, dtype=str)[["segment_id", "code_id"]].drop_duplicates()
-            assert list(back.columns) == ["segment_id", "code_id"]
-            pd.testing.assert_frame_equal(back, embedded.reset_index(drop=True))
+            embedded = pd.read_csv(EMBEDDED / name, dtype=str)
+            assert list(back.columns) == list(embedded.columns) == ["segment_id", "code_id", "coder"]
+            order = embedded["segment_id"].drop_duplicates().tolist()
+            by_segment = embedded.assign(at=embedded["segment_id"].map({s: i for i, s in enumerate(order)}))
+            expected = by_segment.sort_values("at", kind="stable").drop(columns="at").reset_index(drop=True)
+            pd.testing.assert_frame_equal(back, expected)
             continue
         assert (tmp_path / "back" / name).read_bytes() == (EMBEDDED / name).read_bytes(), name
     assert linkbook("export", "qdpx", "--data", EMBEDDED, "--out", tmp_path / "b.qdpx") == 0
@@ -139,7 +142,8 @@ def test_exported_project_is_refi_qda_with_one_source_per_interview(tmp_path):
     with zipfile.ZipFile(tmp_path / "a.qdpx") as archive:
         root = ET.fromstring(archive.read("project.qde"))
         assert root.tag == "{urn:QDA-XML:project:1.0}Project"
-        assert [child.tag.split("}")[1] for child in root] == ["CodeBook", "Variables", "Cases", "Sources"]
+        assert [child.tag.split("}")[1] for child in root] == ["Users", "CodeBook", "Variables", "Cases", "Sources"]
+        assert [u.get("name") for u in root.findall("q:Users/q:User", NS)] == ["C1", "C2"]
         sources = root.findall("q:Sources/q:TextSource", NS)
         interviews = segments.loc[segments["interview_id"] != "", "interview_id"].unique()
         assert set(interviews) <= {s.get("name") for s in sources}
@@ -199,11 +203,13 @@ def test_nvivo_style_project(tmp_path, capsys):
         (sel(6), "observation", "", "S1", "S1-LW01", "", "Day 3. The link worker moved a meeting to a café so the patient felt at ease."),
         (sel(7), "document", "", "S2", "", "", "Your link worker can connect you with local groups."),
     ]
+    # Only the first selection names its creatingUser (user id FRA); the other codings have no coder.
     assert [tuple(r.values()) for r in rows(out / "codings.csv")] == [
-        (sel(1), "holding.waiting"), (sel(1), "contexts.services.waiting_lists"),
-        (sel(2), "anchor_point.trust"), (sel(2), "outcomes.social_contact"), (sel(3), "outcomes.gp_contact_fewer"),
-        (sel(4), "embeddedness.belonging"), (sel(5), "holding.bearing_witness_distress"),
-        (sel(5), "holding.staff_burden"), (sel(6), "micro_discretion.place"), (sel(7), "connections")]
+        (sel(1), "holding.waiting", "FRA"), (sel(1), "contexts.services.waiting_lists", "FRA"),
+        (sel(2), "anchor_point.trust", ""), (sel(2), "outcomes.social_contact", ""),
+        (sel(3), "outcomes.gp_contact_fewer", ""), (sel(4), "embeddedness.belonging", ""),
+        (sel(5), "holding.bearing_witness_distress", ""), (sel(5), "holding.staff_burden", ""),
+        (sel(6), "micro_discretion.place", ""), (sel(7), "connections", "")]
     assert rows(out / "participants.csv") == [
         {"participant_id": "S1-PT02", "site_id": "S1", "group": "patient", "role": "patient", "age_band": "45-59",
          "gender": "woman", "referral_date": ""},
@@ -244,6 +250,53 @@ def test_maxqda_style_project(tmp_path, capsys):
         (sel(3, "3b000001"), "anchor_point.hope"), (sel(4, "3b000001"), "referrals.c_2nd_referral")]
     assert "Skipped a selection that holds no text: <PlainTextSelection name='(line break)'> (line 44)" \
         in capsys.readouterr().out
+
+
+USER_A, USER_B = "{7C000001-0000-4000-8000-00000000000A}", "{7C000001-0000-4000-8000-00000000000B}"
+
+
+def two_coders(user_ids=("", "")) -> str:
+    """SMALL with two users who both coded the selection, one with an extra code: as a double-coded export."""
+    ids = [f' id="{i}"' if i else "" for i in user_ids]
+    users = (f'<Users><User guid="{USER_A}" name="Researcher Alpha"{ids[0]}/>'
+             f'<User guid="{USER_B}" name="Researcher Beta"{ids[1]}/></Users>')
+    codings = (f'<Coding guid="{{6C000001-0000-4000-8000-000000000001}}" creatingUser="{USER_A}"><CodeRef targetGUID="{CHILD}"/></Coding>'
+               f'<Coding guid="{{6C000001-0000-4000-8000-000000000002}}" creatingUser="{USER_B}"><CodeRef targetGUID="{CHILD}"/></Coding>'
+               f'<Coding guid="{{6C000001-0000-4000-8000-000000000003}}" creatingUser="{USER_B}"><CodeRef targetGUID="{CODE}"/></Coding>')
+    return small(**{'name="small">': f'name="small">{users}',
+                    f'<Coding guid="{{6C000001-0000-4000-8000-000000000001}}"><CodeRef targetGUID="{CHILD}"/></Coding>': codings})
+
+
+@pytest.mark.parametrize("user_ids, coders", [(("", ""), ("C1", "C2")), (("RA", "RB"), ("RA", "RB")),
+                                              (("RA", "RA"), ("C1", "C2")), (("RA", "not an id"), ("C1", "C2"))])
+def test_coders_come_from_creating_users_without_their_names(tmp_path, capsys, user_ids, coders):
+    assert import_qdpx(qdpx(tmp_path, two_coders(user_ids)), tmp_path / "out") == 0
+    a, b = coders
+    assert [tuple(r.values()) for r in rows(tmp_path / "out" / "codings.csv")] == [
+        (SELECTION[1:-1].lower(), "holding.waiting", a), (SELECTION[1:-1].lower(), "holding.waiting", b),
+        (SELECTION[1:-1].lower(), "holding", b)]
+    written = "".join(p.read_text() for p in (tmp_path / "out").glob("*.csv"))
+    assert "Researcher" not in written  # the researchers' names stay out of the data
+    assert f"{a} is user 'Researcher Alpha'; {b} is user 'Researcher Beta'" in capsys.readouterr().out
+
+
+def test_coders_survive_export_and_import(tmp_path):
+    assert import_qdpx(qdpx(tmp_path, two_coders()), tmp_path / "first") == 0
+    assert linkbook("export", "qdpx", "--data", tmp_path / "first", "--out", tmp_path / "again.qdpx") == 0
+    assert schema_problems(tmp_path / "again.qdpx") == []
+    with zipfile.ZipFile(tmp_path / "again.qdpx") as archive:
+        root = ET.fromstring(archive.read("project.qde"))
+    guids = [c.get("guid") for c in root.iter("{urn:QDA-XML:project:1.0}Coding")]
+    assert len(guids) == len(set(guids)) == 3  # two coders' codings of one code are two Codings
+    assert import_qdpx(tmp_path / "again.qdpx", tmp_path / "second") == 0
+    assert (tmp_path / "second" / "codings.csv").read_bytes() == (tmp_path / "first" / "codings.csv").read_bytes()
+
+
+def test_a_coding_by_an_unknown_user_exits_2(tmp_path, capsys):
+    qde = two_coders().replace(f'creatingUser="{USER_B}"', 'creatingUser="{7C000001-0000-4000-8000-0000000000FF}"', 1)
+    assert import_qdpx(qdpx(tmp_path, qde), tmp_path / "out") == 2
+    assert "creatingUser refers to a user that is not in <Users>" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
 
 
 def test_offsets_count_code_points_not_bytes_or_utf16_units(tmp_path):
