@@ -10,6 +10,7 @@ import yaml
 
 from helpers.data.contract import DEFAULT_STUDY_END, DEFAULT_STUDY_START, METADATA
 from helpers.data.parsing import parse_date
+from helpers.data.plain_yaml import MAX_YAML_BYTES, plain_yaml_problems
 from helpers.data.problems import Problem
 
 FILE = "dataset.yml"
@@ -36,10 +37,18 @@ def read_metadata(directory: Path, today: dt.date) -> tuple[Metadata | None, lis
     path = directory / FILE
     if not path.is_file():
         return None, [Problem(FILE, None, None, "file is missing: a dataset needs dataset.yml with name, synthetic and gp_extract_end")]
+    if path.stat().st_size > MAX_YAML_BYTES:
+        return None, [Problem(FILE, None, None, f"file is larger than {MAX_YAML_BYTES} bytes: dataset.yml holds a "
+                              "few keys (name, synthetic, dates)")]
     try:
-        content = yaml.safe_load(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         return None, [Problem(FILE, None, None, "file is not UTF-8 text")]
+    refused = plain_yaml_problems(FILE, text, "dataset.yml")
+    if refused:
+        return None, refused
+    try:
+        content = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -49,6 +58,10 @@ def read_metadata(directory: Path, today: dt.date) -> tuple[Metadata | None, lis
 
     problems = [Problem(FILE, None, key, "required key is missing") for key, (_, required) in METADATA.items()
                 if required and key not in content]
+    problems += [Problem(FILE, None, str(key), f"unknown key (dataset.yml keys: {', '.join(METADATA)})")
+                 for key in content if key not in METADATA]
+    problems += [Problem(FILE, None, key, "must be text on one line or a paragraph, not a list or mapping")
+                 for key in ("name", "description") if isinstance(content.get(key), (list, dict))]
 
     def date_of(key, default):
         raw = content.get(key, default)

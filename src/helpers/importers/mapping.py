@@ -1,8 +1,7 @@
 """YAML mapping files: safe loading, and problems that name the file, the line and the key.
 
-A mapping is a small hand-written file: anchors and aliases (`&name`, `*name`), which let a
-few hundred bytes expand into billions of nodes, are refused, as are files over MAX_BYTES
-and nesting deeper than MAX_DEPTH.
+A mapping is a small hand-written file: anchors and aliases, files over MAX_YAML_BYTES and
+nesting deeper than MAX_YAML_DEPTH are refused (`helpers.data.plain_yaml`).
 """
 
 from __future__ import annotations
@@ -12,11 +11,8 @@ from pathlib import Path
 import yaml
 
 from helpers.importers import ImportFailed, read_utf8
+from helpers.data.plain_yaml import MAX_YAML_BYTES, plain_yaml_problems
 from helpers.data.problems import Problem
-
-
-MAX_BYTES = 1 * 2**20
-MAX_DEPTH = 32
 
 
 class Mapping:
@@ -29,12 +25,14 @@ class Mapping:
     @classmethod
     def load(cls, path) -> Mapping:
         path = Path(path)
-        if path.is_file() and path.stat().st_size > MAX_BYTES:
-            raise ImportFailed([Problem(path.name, None, None, f"mapping file is larger than {MAX_BYTES} bytes: "
+        if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
+            raise ImportFailed([Problem(path.name, None, None, f"mapping file is larger than {MAX_YAML_BYTES} bytes: "
                                         "is this really a mapping?")])
         text = read_utf8(path, "mapping file")
+        refused = plain_yaml_problems(path.name, text, "mapping file")
+        if refused:
+            raise ImportFailed(refused)
         try:
-            _refuse_aliases(path.name, text)
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(text)
         except yaml.YAMLError as err:
@@ -84,22 +82,6 @@ class Mapping:
         """Raise ImportFailed if any problem was found in the mapping."""
         if self.problems:
             raise ImportFailed(self.problems)
-
-
-def _refuse_aliases(name: str, text: str) -> None:
-    """ImportFailed at the first anchor or alias, or at nesting deeper than MAX_DEPTH (read as events, nothing built)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ImportFailed([Problem(name, event.start_mark.line + 1, None, "YAML anchors and aliases (&name, *name) "
-                                        "are refused in mapping files: write each value out")])
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ImportFailed([Problem(name, event.start_mark.line + 1, None,
-                                            f"mapping file is nested more than {MAX_DEPTH} levels deep")])
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
 
 
 def _key_lines(node, path: tuple, lines: dict) -> None:

@@ -93,3 +93,46 @@ def test_site_ids_that_differ_only_by_case_are_refused(data):
     case = [p for p in problems if "only by letter case" in p.rule]
     assert [(p.file, p.line, p.column, p.value) for p in case] == [
         ("sites.csv", len(sites) + 2, "site_id", sites["site_id"].iloc[0].lower())]
+
+
+def _nested_aliases(levels: int) -> str:
+    """A billion-laughs mapping: each level is nine aliases of the one before (9**levels strings)."""
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("extra, line, rule", [
+    # the name is printed on every page: with aliases it would expand to 9**9 strings
+    (lambda: "bomb:\n" + "".join(f"  {l}\n" for l in _nested_aliases(9).splitlines()) + "title: *l8\n",
+     13, "YAML anchors and aliases (&name, *name) are refused in dataset.yml"),
+    (lambda: "deep: " + "[" * 40 + "]" * 40 + "\n", 12, "dataset.yml is nested more than 32 levels deep"),
+])
+def test_dataset_yml_with_aliases_or_deep_nesting_is_refused_before_it_is_built(data, capsys, extra, line, rule):
+    with (data / "dataset.yml").open("a", encoding="utf-8") as file:
+        file.write(extra())
+    tracemalloc.start()
+    _, problems = validate_dataset(data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [(p.file, p.line) for p in problems if rule in p.rule] == [("dataset.yml", line)]
+    assert peak < 200 * 2**20
+    assert main(["validate", "--data", str(data)]) == 2
+    assert "unexpected error" not in capsys.readouterr().err
+
+
+def test_dataset_yml_keys_are_checked(data):
+    meta = (data / "dataset.yml").read_text(encoding="utf-8")
+    (data / "dataset.yml").write_text(meta.replace("synthetic:", "synthtic:").replace(
+        "name: ", "name:\n  - a list\n  - not a name\nold_name: "), encoding="utf-8")
+    _, problems = validate_dataset(data)
+    found = {(p.column, p.rule.split(" (")[0]) for p in problems if p.file == "dataset.yml"}
+    assert found >= {("synthtic", "unknown key"), ("old_name", "unknown key"), ("synthetic", "required key is missing"),
+                     ("name", "must be text on one line or a paragraph, not a list or mapping")}
+
+
+def test_an_oversized_dataset_yml_is_refused_unread(data):
+    with (data / "dataset.yml").open("a", encoding="utf-8") as file:
+        file.write("description2: " + "x" * (2 * 2**20) + "\n")
+    _, problems = validate_dataset(data)
+    assert [p.rule.split(":")[0] for p in problems if p.file == "dataset.yml"] == ["file is larger than 1048576 bytes"]
