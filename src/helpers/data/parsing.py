@@ -16,6 +16,8 @@ from helpers.data.problems import Problem
 _INTEGER = re.compile(r"^[+-]?\d+(\.0+)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# C0 controls but tab, line feed and carriage return; DEL; bidirectional overrides and isolates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -62,6 +64,11 @@ def parse_table(text: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, list[Pr
             value, ok = _parse_value(column.kind, cell)
             if not ok:
                 problems.append(Problem(table.file, int(line), column.name, _RULES[column.kind], cell))
+            control = _CONTROL.search(cell)
+            if control:
+                problems.append(Problem(table.file, int(line), column.name, f"contains the control character "
+                                        f"U+{ord(control.group()):04X}, which a page cannot show (or which turns the text "
+                                        "around): remove it", cell))
             values.append(value)
         typed[column.name] = _as_series(values, column.kind, text.index)
     return pd.DataFrame(typed, index=text.index), problems

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Characters a terminal acts on (escape sequences, bell, bidirectional overrides): a message shows them escaped.
+_PRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ class Problem:
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             text += f" (found {shown!r})"
-        return text
+        return _PRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                              text)
 
 
 class InvalidDataset(Exception):

@@ -63,6 +63,8 @@ OFFSETS = ("auto", *offsets.UNITS)
 MAX_CODE_DEPTH = 64
 _LOOKUP = re.compile(r"(?:(source|case) (name)|(source|case) variable (.+)|(value) (.*))")
 _DESCRIPTION_KEY = re.compile(r"^[ \t]*(label|kind|origin)[ \t]*:[ \t]*(.*?)[ \t]*$", re.I | re.M)
+# CRLF, CR, and the vertical tab and form feed that word processors write for manual line and page breaks.
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c]")
 _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
 _OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
 _NOT_IMPORTED = ("Notes", "Links", "Sets", "Graphs")
@@ -587,7 +589,7 @@ class _Tables:
                     spans[key].selections.append(selection)
                     self.merged += 1
                     continue
-                text = source.text[selection.start:selection.end].replace("\r\n", "\n").replace("\r", "\n").strip()
+                text = _LINE_BREAKS.sub("\n", source.text[selection.start:selection.end]).strip()
                 if text:
                     spans[key] = Segment(source, [selection], text)
                 else:

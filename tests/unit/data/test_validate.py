@@ -151,6 +151,10 @@ DEFECTS = [
      "proposition_id", "node does not exist"),
     ("segment coded by 21 coders", crowd_coded_segment, "codings.csv", "coder",
      "coded by more than 20 coders"),
+    ("terminal escape in a text cell", edit("sites", set_cell("region", "North\x1b[2J East")), "sites.csv", "region",
+     "contains the control character U+001B"),
+    ("bidirectional override in a segment", edit("segments", set_cell("text", "fine \u202etxt.exe")), "segments.csv",
+     "text", "contains the control character U+202E"),
     ("missing dataset.yml", remove_file("dataset.yml"), "dataset.yml", None, "file is missing"),
 ]
 
@@ -247,3 +251,15 @@ def test_validation_does_not_modify_the_data(dataset_copy):
     before = {p.name: p.read_bytes() for p in dataset_copy.iterdir()}
     validate_dataset(dataset_copy)
     assert before == {p.name: p.read_bytes() for p in dataset_copy.iterdir()}
+
+
+def test_messages_show_control_characters_escaped(dataset_copy, capsys):
+    """A value or header holding terminal escapes is printed as text, never acted on by the terminal."""
+    frame = read(dataset_copy, "sites")
+    frame.loc[0, "region"] = "\x1b]0;pwned\x07\u202e"
+    frame["x\x1b[31m"] = ""  # a column the contract does not know, with an escape in its name
+    write(dataset_copy, "sites", frame)
+    assert main(["validate", "--data", str(dataset_copy)]) == 2
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\\x1b]0;pwned\\x07" in out

@@ -350,6 +350,16 @@ def test_source_files_are_found_whatever_the_folder_case_and_braces(tmp_path):
     assert column(tmp_path / "out" / "segments.csv", "text") == ["two"]
 
 
+@pytest.mark.parametrize("stored", [b"One t\x0bo three.", b"One t\x0co three."])
+def test_word_processor_line_breaks_become_line_feeds(tmp_path, stored):
+    # A manual line break (vertical tab) or page break (form feed) would fail validation as a control character.
+    qde = small(**{"<PlainTextContent>One two three.</PlainTextContent>": "",
+                   'name="S1-PT01-W1"': 'name="S1-PT01-W1" plainTextPath="internal://2C000001-0000-4000-8000-000000000001.txt"'})
+    project = qdpx(tmp_path, qde, {"sources/2c000001-0000-4000-8000-000000000001.txt": stored})
+    assert import_qdpx(project, tmp_path / "out") == 0
+    assert column(tmp_path / "out" / "segments.csv", "text") == ["t\no"]
+
+
 def test_selection_names_become_segment_ids_when_all_are_identifiers(tmp_path):
     qde = small(**{f'guid="{SELECTION}"': f'guid="{SELECTION}" name="S1-SEG0001"'})
     assert import_qdpx(qdpx(tmp_path, qde), tmp_path / "out") == 0
