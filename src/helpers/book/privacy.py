@@ -4,7 +4,7 @@ It reads every rendered HTML page and SVG figure (their visible text), every
 downloadable notebook (cell sources, text outputs and the text of figures), the
 page sources offered for download and the search index, and reports e-mail
 addresses, UK phone numbers, NHS numbers (ten digits passing the modulus 11
-check), UK postcodes, dates of birth and any name from an optional deny-list file
+check), National Insurance numbers, UK postcodes, street addresses, dates of birth and any name from an optional deny-list file
 kept outside the repository, in the forms listed in FORMS. Text is normalised
 before matching (`normalise`). It also refuses data files (CSV, Excel, Parquet)
 in the site. No pattern finds a person described by context (a role at a small
@@ -42,16 +42,36 @@ DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|{DAY} (?:of )?{MONTH},? \d{{4}}"
         rf"|{MONTH} {DAY},? \d{{4}})")
 BIRTH = re.compile(rf"(?:date of birth|\bd\.? ?o\.? ?b\b\.?|\bborn(?: on)?)(?:\W{{0,3}}(?:is|was|on|of|the)\b){{0,3}}"
-                   rf"\W{{0,4}}{DATE}", re.IGNORECASE)
+                   rf"\W{{0,4}}{DATE}"
+                   rf"|\bborn(?: in)? {MONTH},? \d{{4}}"  # month and year of birth
+                   rf"|\bbirthday(?:\W{{0,3}}(?:is|was|on|of|the)\b){{0,3}}\W{{0,4}}(?:{DAY} (?:of )?{MONTH}|{MONTH} {DAY})",
+                   re.IGNORECASE)
+# Two prefix letters (HMRC never issues D, F, I, Q, U or V first, nor D, F, I, O, Q, U or V second;
+# QQ is its specimen prefix), six digits in pairs, a suffix A to D.
+# Upper case as written on cards and letters; in lower case only as one unspaced token (ab123456c).
+NI_NUMBER = re.compile(r"(?<![A-Za-z0-9])(?:([A-Z]{2}) ?\d{2}( ?)\d{2}\2\d{2} ?[A-D]|([a-z]{2})\d{6}[a-d])(?![A-Za-z0-9])")
+NI_PREFIX = re.compile(r"qq|[a-ceghj-prstw-z][a-ceghj-nprstw-z]", re.IGNORECASE)
+NI_NOT_ISSUED = {"bg", "gb", "kn", "nk", "nt", "tn", "zz"}
+EMAIL_SPELLED = re.compile(r"(?<![\w.+-])[\w.+-]+ ?[\[(]at[\])] ?[a-z0-9-]+(?: ?(?:[\[(]dot[\])]|\.) ?[a-z0-9-]+)+",
+                           re.IGNORECASE)
+STREET = (r"Road|Rd|Street|St|Avenue|Ave|Lane|Close|Drive|Way|Crescent|Place|Gardens|Court|Terrace|Grove|"
+          r"Hill|Row|Square|Walk|Mews|Parade|Rise|View|Park|Green")
+# A house number, one to three capitalised words and a street type: 14 Station Road, 3a Mill Lane.
+ADDRESS = re.compile(rf"(?<![\w.,-])\d{{1,4}}[a-zA-Z]?,? (?:[A-Z][a-z'’-]+ ){{1,3}}(?:{STREET})\b\.?")
 FORMS = {
-    "e-mail address": "name@example.org in any case",
+    "e-mail address": "name@example.org in any case, also spelled out as name [at] example [dot] org",
+    "National Insurance number": "two prefix letters HMRC issues (or the specimen QQ), six digits, a suffix A-D, "
+                                 "in upper case with or without the spaces between pairs, or in lower case unspaced",
+    "street address": "a house number then one to three capitalised words and a street type (Road, Street, "
+                      "Lane, Close, ...): 14 Station Road, 3a Mill Lane",
     "NHS number": "ten digits passing the modulus 11 check, grouped 3-3-4 by spaces, hyphens or dots or "
                   "not grouped, also at the end of a sentence",
     "UK phone number": "0 or +44 or 0044 then ten digits, grouped by spaces, hyphens, dots or brackets",
     "UK postcode": "outward and inward code in any case, with or without the space (an ordinal like "
                    "'2nd' written in lower case is not taken for an inward code)",
     "date of birth": "'date of birth', 'DOB' or 'born' (with up to three of is/was/on/of/the) then a date: "
-                     "12/05/1948, 1948-05-12, 3 April 1950, 3rd of Apr 1950, April 3, 1950",
+                     "12/05/1948, 1948-05-12, 3 April 1950, 3rd of Apr 1950, April 3, 1950; 'born (in) April "
+                     "1950'; 'birthday (is) 3 April' (a year alone is not flagged)",
     "name on the deny-list": "the name as a whole word in any case, accents or none (Zoe for Zoë), split by "
                              "a line break, a non-breaking space or HTML tags, in the possessive",
 }
@@ -124,7 +144,11 @@ def _matches(text: str, deny: list[str]) -> list[tuple[str, str, int]]:
     """(kind, matched text, offset) for every identifier in normalised `text`."""
     nhs = [("NHS number", m.group(0), m.start()) for m in NHS_CANDIDATE.finditer(text)
            if nhs_number_is_valid(m.group(1) + m.group(3) + m.group(4))]
-    found = [("e-mail address", m.group(0), m.start()) for m in EMAIL.finditer(text)] + nhs
+    found = [("e-mail address", m.group(0), m.start()) for pattern in (EMAIL, EMAIL_SPELLED)
+             for m in pattern.finditer(text)] + nhs
+    found += [("National Insurance number", m.group(0), m.start()) for m in NI_NUMBER.finditer(text)
+              if NI_PREFIX.fullmatch(m.group(1) or m.group(3)) and (m.group(1) or m.group(3)).lower() not in NI_NOT_ISSUED]
+    found += [("street address", m.group(0), m.start()) for m in ADDRESS.finditer(text)]
     found += [("UK phone number", m.group(0), m.start()) for m in UK_PHONE.finditer(text)
               if m.start() not in {at for *_, at in nhs} and _phone_groups(m) <= PHONE_GROUPS]
     found += [("UK postcode", m.group(0), m.start()) for m in POSTCODE.finditer(text)
