@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers.data.contract import TABLES
 from helpers.synth import write_dataset
 from support.pipeline import linkbook, make_project
 
@@ -16,8 +17,17 @@ FIELDS = [  # (file, column, rows chosen by) -- every free-text column of the co
     ("sites.csv", "region", None), ("participants.csv", "role", "health_professional"),
     ("organisations.csv", "label", None), ("codebook.csv", "label", None), ("segments.csv", "text", "cited"),
     ("cmocs.csv", "context", None), ("cmocs.csv", "mechanism", None), ("cmocs.csv", "outcome", None),
+    ("cmocs.csv", "refined_context", "filled"), ("cmocs.csv", "refined_mechanism", "filled"),
+    ("cmocs.csv", "refined_outcome", "filled"),
     ("programme_theory_nodes.csv", "label", None), ("programme_theory_edges.csv", "relation", None),
 ]
+
+
+def test_every_free_text_column_of_the_contract_is_planted():
+    """A text column with no pattern and no allowed values is free text: a new one must join FIELDS."""
+    free = {(t.file, c.name) for t in TABLES for c in t.columns
+            if c.kind == "text" and not c.allowed and not c.pattern}
+    assert free == {(file, column) for file, column, _ in FIELDS}
 
 
 def jinja(marker) -> str:
@@ -29,6 +39,7 @@ def plant(data, marker) -> dict[str, str]:
     planted = {}
     meta = yaml.safe_load((data / "dataset.yml").read_text(encoding="utf-8"))
     meta["name"] = planted["dataset name"] = f"{jinja(marker)} {SCRIPT.format(n=0)}"
+    meta["description"] = f"{jinja(marker)} {SCRIPT.format(n=99)}"  # not on the pages today: it must never run either
     (data / "dataset.yml").write_text(yaml.safe_dump(meta), encoding="utf-8")
     cited = set(pd.read_csv(data / "cmoc_evidence.csv", dtype=str)["segment_id"])
     for n, (file, column, which) in enumerate(FIELDS, start=1):
@@ -37,6 +48,8 @@ def plant(data, marker) -> dict[str, str]:
             rows = frame.index[(frame["group"] == which) & (frame["site_id"] == frame["site_id"].iloc[0])][:5]
         elif file == "codebook.csv":  # a code the tables show (a top-level code is only a heading)
             rows = frame.index[frame["code_id"] == "holding.waiting"]
+        elif which == "filled":  # a CMOC whose refined wording the book shows
+            rows = frame.index[frame[column].fillna("") != ""][:1]
         elif which == "cited":
             rows = frame.index[frame["segment_id"].isin(cited) & (frame["site_id"] == frame["site_id"].iloc[0])][:1]
         else:
