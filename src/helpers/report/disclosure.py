@@ -62,7 +62,10 @@ class Policy:
                 f"statistics resting on fewer than {self.threshold} people are not shown. Where a site's count is "
                 "suppressed and a total is published, further sites' counts (the smallest) and their statistics are "
                 f"suppressed too, on every page, until the suppressed counts hold at least {2 * self.threshold - 1} "
-                f"people together, so that no suppressed number can be recovered by subtraction.{lines}")
+                f"people together, so that no suppressed number can be recovered by subtraction. Network maps "
+                "draw a role person by person only where its count is published; the people of the other roles "
+                f"are merged into one node per side (at least {self.threshold} people of two or more roles, else "
+                "one node for both sides, else left out), and no participant identifier is shown.{lines}")
 
     def hides(self, line: str | None, site_id: str | None = None) -> bool:
         """Whether the cell of `line` for `site_id` (default: this page's site) is withheld."""
@@ -95,6 +98,19 @@ def complementary_cells(counts: dict, policy: Policy) -> set:
     while others and (len(withheld) < 2 or sum(counts[k] for k in withheld) < 2 * policy.threshold - 1):
         withheld.add(others.pop(0)[2])
     return withheld
+
+
+DRAWN_ALONE = "link_worker"  # the role whose people published networks always draw one by one
+
+
+def withheld_roles(counts: dict, policy: Policy) -> set:
+    """Roles (of professionals; `counts`: role -> people at the site) whose count the site's participants
+    table withholds: below the threshold, or hidden by complementary suppression among the roles, which add
+    up to the site's published number of professionals. The link worker's cell is known from the network
+    drawing, so it gives no protection and is not counted among the others."""
+    others = {role: int(n) for role, n in counts.items() if role != DRAWN_ALONE}
+    hidden = complementary_cells(others, policy)
+    return hidden | {role for role, n in counts.items() if role == DRAWN_ALONE and 0 < n < policy.threshold}
 
 
 def load_policy(config_path: Path, synthetic: bool) -> Policy:

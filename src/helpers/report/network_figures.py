@@ -25,7 +25,11 @@ STYLE = {
     "vcse_worker": (PALETTE[2], "o"),
     "vcse_organisation": (PALETTE[8], "s"),
     "council_service": (PALETTE[5], "s"),
+    "practice_group": (PALETTE[0], "H"),  # merged groups of people: hexagons
+    "voluntary_group": (PALETTE[2], "H"),
+    "professional_group": (PALETTE[9], "H"),
 }
+GROUPS = ("link_worker", "patients", "practice_group", "voluntary_group", "professional_group")
 POSITION_COLOURS = {"bolted_on": PALETTE[3], "fitting_in": PALETTE[8], "belonging": PALETTE[2],
                     NO_EVIDENCE: PALETTE[7]}
 EMPLOYER_MARKERS = {"primary_care": ("o", "primary care"), "vcse": ("s", "VCSE organisation")}
@@ -81,7 +85,7 @@ def network_figure(graph: nx.Graph, figsize=None):
     for node_type, (colour, marker) in STYLE.items():
         nodes = [n for n, d in graph.nodes(data=True) if d["node_type"] == node_type]
         if nodes:
-            size = 520 if node_type in ("link_worker", "patients") or pooled else 230
+            size = 520 if node_type in GROUPS or pooled else 230
             ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], s=size, c=[colour],
                        marker=marker, edgecolors="#333333", linewidths=0.8, zorder=3)
     for node, (x, y) in pos.items():
@@ -147,7 +151,7 @@ def link_worker_figure(table: pd.DataFrame):
     panels = [("practice_ties", "ties inside\nthe practice"), ("practice_share", "share of ties\ninside the practice"),
               ("practice_voluntary", "practice-voluntary\npairs brokered"), ("betweenness", "betweenness\n")]
     rows = table.reset_index(drop=True)
-    labels = [f"{r.site_id}  {r.node_id.removeprefix(r.site_id + '-')}" for r in rows.itertuples()]
+    labels = [f"{r.site_id}  {r.label}" for r in rows.itertuples()]
     fig, axes = plt.subplots(1, len(panels), figsize=(10, 1.8 + 0.42 * len(rows)), sharey=True)
     for ax, (column, title) in zip(axes, panels):
         for y, r in rows.iterrows():

@@ -11,7 +11,7 @@ from helpers.analysis.joint_display import MECHANISM_NAMES
 from helpers.analysis.rules import GP_WINDOW_MONTHS as GP_WINDOW
 from helpers.analysis.rules import PRIMARY_OUTCOMES as PRIMARY
 from helpers.analysis.site_context import GROUP_LABELS
-from helpers.report.disclosure import SUPPRESSED, Policy, complementary_cells, protect_statistics, publish
+from helpers.report.disclosure import SUPPRESSED, Policy, protect_statistics, publish, withheld_roles
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
@@ -131,10 +131,10 @@ def participants_table(by_role: pd.DataFrame, policy: Policy):
     so their cells get complementary suppression among themselves."""
     counts = by_role["participants"]
     is_patient = [group == GROUP_LABELS["patient"] for group, _ in counts.index]
-    roles = {i: n for i, (n, patient) in enumerate(zip(counts, is_patient)) if not patient}
-    hidden = complementary_cells(roles, policy)
-    shown = [policy.count(n, "patients") if patient else (SUPPRESSED if i in hidden and n > 0 else policy.count(n))
-             for i, (n, patient) in enumerate(zip(counts, is_patient))]
+    hidden = withheld_roles({role: n for (_, role), n, patient in zip(counts.index, counts, is_patient)
+                             if not patient}, policy)  # the same roles the network merges
+    shown = [policy.count(n, "patients") if patient else (SUPPRESSED if role in hidden and n > 0 else policy.count(n))
+             for (_, role), n, patient in zip(counts.index, counts, is_patient)]
     return publish(by_role.assign(participants=shown), policy)
 
 

@@ -124,16 +124,18 @@ def test_published_tables_escape_labels_and_cells():
 
 
 def test_network_labels_name_no_participant_and_no_small_role():
-    graph = nx.Graph()
+    graph = nx.Graph(site_id="S1")
     people = pd.DataFrame({"participant_id": ["S1-HP01", "S1-HP02", "S1-HP03", "S1-LW01", "S1-V1", "S1-V2"],
+                           "group": ["health_professional"] * 3 + ["link_worker"] + ["voluntary_sector"] * 2,
                            "role": ["receptionist", "gp", "gp", "link_worker", "vcse_worker", "vcse_worker"]})
     types = ["practice_staff", "gp", "gp", "link_worker", "vcse_worker", "vcse_worker"]
     for pid, kind in zip(people["participant_id"], types):
         graph.add_node(pid, node_type=kind, label=f"whatever ({pid})")
     labels = nx.get_node_attributes(published_network(graph, people, Policy(threshold=2)), "label")
-    assert labels["S1-HP01"] == "Other practice staff"  # a lone receptionist: its type, not its role
-    assert sorted([labels["S1-HP02"], labels["S1-HP03"]]) == ["GP 1", "GP 2"]
+    # a lone receptionist, and the GPs with it (complementary): one merged node, no role named
+    assert "S1-HP01" not in labels and labels["S1-GROUP-PRACTICE"] == "Practice-side professionals, merged"
     assert sorted([labels["S1-V1"], labels["S1-V2"]]) == ["VCSE worker 1", "VCSE worker 2"]
+    assert labels["S1-LW01"] == "Link worker"
     assert not any("HP" in label or "S1" in label for label in labels.values())
 
 
