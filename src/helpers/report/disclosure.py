@@ -83,14 +83,17 @@ class Policy:
 
     def allows(self, n_people, line: str | None = None, site_id: str | None = None) -> bool:
         """Whether a statistic computed from `n_people` people (of `line` at `site_id`) may be shown."""
-        return not pd.isna(n_people) and int(n_people) >= self.threshold and not self.hides(line, site_id)
+        if isinstance(n_people, str) or pd.isna(n_people):  # already suppressed, or missing
+            return False
+        return int(n_people) >= self.threshold and not self.hides(line, site_id)
 
 
-def complementary_cells(counts: dict, policy: Policy) -> set:
+def complementary_cells(counts: dict, policy: Policy, forced=()) -> set:
     """The keys of one line's cells (counts of people whose total is published) to withhold: the
-    cells below the threshold, then the smallest others until at least two are withheld holding
-    at least 2 x threshold - 1 people (or all are). Empty when no cell is below the threshold."""
-    withheld = {key for key, n in counts.items() if 0 < n < policy.threshold}
+    cells below the threshold and the `forced` ones (withheld for another reason), then the smallest
+    others until at least two are withheld holding at least 2 x threshold - 1 people (or all are).
+    Empty when no cell is below the threshold or forced."""
+    withheld = {key for key, n in counts.items() if 0 < n < policy.threshold or (n > 0 and key in set(forced))}
     if not withheld:
         return set()
     others = sorted(((n, str(key), key) for key, n in counts.items() if key not in withheld and n > 0),

@@ -149,7 +149,7 @@ GP_COMPARISON_LABELS = {
 
 def gp_change_table(change: pd.DataFrame, policy: Policy, window_months: int):
     """gp_change.csv rows for reading: one row per site (or ALL) and comparison."""
-    safe = protect_statistics(change, policy, "n_patients", GP_CHANGE_STATISTICS)
+    safe = protect_statistics(change, policy, "n_patients", GP_CHANGE_STATISTICS, [("gp", s) for s in change["site_id"]])
     rows = []
     for r in safe.itertuples():
         rows.append({
@@ -164,13 +164,14 @@ def gp_coverage_table(coverage: pd.DataFrame, policy: Policy):
     """``window_coverage`` rows for reading: who the window rule leaves out, per site."""
     rows = []
     for r in coverage.itertuples():
+        count = (lambda n: SUPPRESSED) if policy.hides("gp", r.site_id) else policy.count  # a withheld GP cell
         rows.append({
-            "site": r.site_id, "referred": policy.count(r.n_referred),
-            "before-window not in extract": policy.count(r.n_before_truncated),
-            "after-window not in extract": policy.count(r.n_after_truncated),
-            "compared": policy.count(r.n_included),
-            "patients with a contact on the referral day": policy.count(r.referral_day_patients),
-            "referral-day contacts (in no window)": policy.count(r.referral_day_contacts),
+            "site": r.site_id, "referred": count(r.n_referred),
+            "before-window not in extract": count(r.n_before_truncated),
+            "after-window not in extract": count(r.n_after_truncated),
+            "compared": count(r.n_included),
+            "patients with a contact on the referral day": count(r.referral_day_patients),
+            "referral-day contacts (in no window)": count(r.referral_day_contacts),
         })
     return publish(pd.DataFrame(rows).set_index("site"), policy)
 
