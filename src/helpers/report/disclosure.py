@@ -62,10 +62,13 @@ class Policy:
                 f"statistics resting on fewer than {self.threshold} people are not shown. Where a site's count is "
                 "suppressed and a total is published, further sites' counts (the smallest) and their statistics are "
                 f"suppressed too, on every page, until the suppressed counts hold at least {2 * self.threshold - 1} "
-                f"people together, so that no suppressed number can be recovered by subtraction. Network maps "
+                f"people together, so that no suppressed number can be recovered by subtraction. Each month of a "
+                "GP trajectory is such a count, and a site withheld for GP contacts is withheld in every month; "
+                "a model's site characteristic, a count over only some sites, and a group that differs from a "
+                "published one by a few people are checked the same way. Network maps "
                 "draw a role person by person only where its count is published; the people of the other roles "
                 f"are merged into one node per side (at least {self.threshold} people of two or more roles, else "
-                "one node for both sides, else left out), and no participant identifier is shown.{lines}")
+                f"one node for both sides, else left out), and no participant identifier is shown.{lines}")
 
     def hides(self, line: str | None, site_id: str | None = None) -> bool:
         """Whether the cell of `line` for `site_id` (default: this page's site) is withheld."""

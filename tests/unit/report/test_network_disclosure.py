@@ -182,3 +182,9 @@ def test_no_published_role_group_smaller_than_the_threshold(tmp_path, seed, n_si
         if node_type in pooled:
             people = sum(sum(1 for _, t in g.nodes(data="node_type") if t == node_type) for g in graphs)
             assert people >= policy.threshold, node_type
+
+
+def test_the_disclosure_note_states_the_network_rule_with_the_policy_threshold():
+    note = Policy(threshold=8).statement()
+    assert "merged into one node per side (at least 8 people of two or more roles" in note
+    assert "no participant identifier" in note and "{" not in note
