@@ -394,8 +394,10 @@ TYPE_POSITIONS = {
     "practice_organisation": (-4.2, 0.0), "gp": (-2.2, 1.1), "practice_staff": (-2.2, -1.1),
     "link_worker": (0.0, 0.0), "patients": (0.0, -2.2),
     "vcse_worker": (2.2, 1.1), "vcse_organisation": (4.2, 0.0), "council_service": (2.2, -1.1),
-    "practice_group": (-2.2, 2.4), "voluntary_group": (2.2, 2.4), "professional_group": (0.0, 2.2),
 }
+# A merged group takes the first of its slots that no other type of the map holds.
+GROUP_SLOTS = {"practice_group": [(-2.2, 1.1), (-2.2, -1.1), (-2.2, 2.3)],
+               "voluntary_group": [(2.2, 1.1), (2.2, 2.3)], "professional_group": [(0.0, 1.8)]}
 
 
 def network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
@@ -405,10 +407,14 @@ def network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
     types), each by id; an inner column is ordered by the mean height of each
     node's neighbours already placed (then by id), so that ties cross little.
     Columns are centred on 0; link workers sit in the middle, patients below
-    them. The pooled map uses TYPE_POSITIONS.
+    them. The pooled map uses TYPE_POSITIONS, and GROUP_SLOTS for merged groups.
     """
     if graph.graph.get("site_id") == POOLED:
-        return {node: TYPE_POSITIONS[graph.nodes[node]["node_type"]] for node in graph}
+        pos = {node: TYPE_POSITIONS[graph.nodes[node]["node_type"]] for node in graph
+               if graph.nodes[node]["node_type"] in TYPE_POSITIONS}
+        for node in sorted(set(graph) - set(pos)):
+            pos[node] = next(slot for slot in GROUP_SLOTS[graph.nodes[node]["node_type"]] if slot not in pos.values())
+        return pos
     by_type = {t: sorted(n for n, d in graph.nodes(data=True) if d["node_type"] == t) for t in NODE_TYPES}
     pos: dict[str, tuple[float, float]] = {}
 

@@ -92,7 +92,10 @@ def network_figure(graph: nx.Graph, figsize=None):
         node_type = graph.nodes[node]["node_type"]
         text = "\n".join(textwrap.wrap(graph.nodes[node]["label"], 20, break_on_hyphens=False))
         box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85)
-        if x == 0 or (pooled and abs(x) < 3):
+        if node_type in GROUPS[2:] and not pooled:  # a merged group beside the link worker: label below
+            ax.annotate(text, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top",
+                        fontsize=9, zorder=4, bbox=box, fontstyle="italic")
+        elif x == 0 or (pooled and abs(x) < 3):
             above = pooled and y > 0
             ax.annotate(text, (x, y), xytext=(0, 17 if above else -17), textcoords="offset points",
                         ha="center", va="bottom" if above else "top", fontsize=9, zorder=4, bbox=box,
@@ -101,7 +104,7 @@ def network_figure(graph: nx.Graph, figsize=None):
             ax.annotate(text, (x, y), xytext=(-11 if x < 0 else 11, 0), textcoords="offset points",
                         va="center", ha="right" if x < 0 else "left", fontsize=9, zorder=4, bbox=box)
     ys = [y for _, y in pos.values()]
-    top = max(ys, default=0) + 0.9
+    top = max(ys, default=0) + (1.5 if pooled else 0.9)  # pooled labels sit above their nodes
     ax.text(-2.9, top, "Practice side", ha="center", fontsize=10, fontweight="bold", color="#333333")
     ax.text(2.9, top, "Voluntary and community side", ha="center", fontsize=10, fontweight="bold",
             color="#333333")
