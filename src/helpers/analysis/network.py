@@ -41,9 +41,9 @@ NODE_TYPES = {
     "vcse_organisation": ("Voluntary-sector organisation", "voluntary"),
     "council_service": ("Council service", "council"),
     "patients": ("All patients, as one node", "patients"),
-    "practice_group": ("Practice-side professionals, merged", "practice"),
-    "voluntary_group": ("Voluntary-sector staff, merged", "voluntary"),
-    "professional_group": ("Professionals, merged", "professionals"),
+    "practice_group": ("Practice-side staff, merged", "practice"),  # GPs among them where merged
+    "voluntary_group": ("VCSE staff, merged", "voluntary"),
+    "professional_group": ("Staff of both sides, merged", "professionals"),
 }
 # Published maps merge the people of small role groups into one node per side (report.network_disclosure).
 GROUP_TYPES = {"practice": "practice_group", "voluntary": "voluntary_group", "professionals": "professional_group"}

@@ -5,7 +5,7 @@ exactly (`policy.count(n) == n` and the cell is not withheld by `withheld_roles`
 people are labelled by the role and numbered 1, 2, ... in an order unrelated to their
 identifiers (a hash of the id), so that the numbers cannot be matched to excerpt labels. The
 people of every other role are merged, side by side, into one node per side ("Practice-side
-professionals, merged"): ties to merged people become ties of the group, at the strongest of
+staff, merged"): ties to merged people become ties of the group, at the strongest of
 their weights, and count as one tie of the published map, so that neither the drawing nor a
 table counts the people inside. A side's group must hold at least `policy.threshold` people
 of at least two roles, otherwise both sides merge into one group; a group that still falls

@@ -104,15 +104,15 @@ def network_figure(graph: nx.Graph, figsize=None):
             ax.annotate(text, (x, y), xytext=(-11 if x < 0 else 11, 0), textcoords="offset points",
                         va="center", ha="right" if x < 0 else "left", fontsize=9, zorder=4, bbox=box)
     ys = [y for _, y in pos.values()]
-    top = max(ys, default=0) + (1.5 if pooled else 0.9)  # pooled labels sit above their nodes
+    top = max(ys, default=0) + (1.8 if pooled else 0.9)  # pooled labels sit above their nodes
     ax.text(-2.9, top, "Practice side", ha="center", fontsize=10, fontweight="bold", color="#333333")
     ax.text(2.9, top, "Voluntary and community side", ha="center", fontsize=10, fontweight="bold",
             color="#333333")
     ax.set_xlim(-6.3, 6.3)
-    ax.set_ylim(min(ys, default=0) - 1.3, top + 0.5)
+    ax.set_ylim(min(ys, default=0) - (1.9 if pooled else 1.3), top + 0.5)  # room for the note under
     ax.axis("off")
     ax.legend(handles=_legend(graph, top_weight, pooled, crossing), loc="upper center",
-              bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, fontsize=9)
+              bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=9)  # 4 overflow once text is enlarged
     fig.tight_layout()
     if pooled:
         for a, b, rad, n_ties in bends:

@@ -133,7 +133,7 @@ def test_network_labels_name_no_participant_and_no_small_role():
         graph.add_node(pid, node_type=kind, label=f"whatever ({pid})")
     labels = nx.get_node_attributes(published_network(graph, people, Policy(threshold=2)), "label")
     # a lone receptionist, and the GPs with it (complementary): one merged node, no role named
-    assert "S1-HP01" not in labels and labels["S1-GROUP-PRACTICE"] == "Practice-side professionals, merged"
+    assert "S1-HP01" not in labels and labels["S1-GROUP-PRACTICE"] == "Practice-side staff, merged"
     assert sorted([labels["S1-V1"], labels["S1-V2"]]) == ["VCSE worker 1", "VCSE worker 2"]
     assert labels["S1-LW01"] == "Link worker"
     assert not any("HP" in label or "S1" in label for label in labels.values())

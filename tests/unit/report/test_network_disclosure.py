@@ -101,7 +101,7 @@ def test_drawing_and_tables_do_not_let_you_count_the_small_roles(hand_made):
     words = svg_text(network_figure(graph))
     for hidden in ("Receptionist", "coach", "GP", "Nurse", "Other practice staff", "H-P"):
         assert hidden not in words, hidden
-    assert "Practice-side professionals, merged" in words and "VCSE worker 8" in words
+    assert "Practice-side staff, merged" in words and "VCSE worker 8" in words
     metrics = N.node_metrics(graph)
     roles = N.brokerage(graph)
     null = N.brokerage_null(graph, permutations=20)
