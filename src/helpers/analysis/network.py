@@ -41,7 +41,12 @@ NODE_TYPES = {
     "vcse_organisation": ("Voluntary-sector organisation", "voluntary"),
     "council_service": ("Council service", "council"),
     "patients": ("All patients, as one node", "patients"),
+    "practice_group": ("Practice-side staff, merged", "practice"),  # GPs among them where merged
+    "voluntary_group": ("VCSE staff, merged", "voluntary"),
+    "professional_group": ("Staff of both sides, merged", "professionals"),
 }
+# Published maps merge the people of small role groups into one node per side (report.network_disclosure).
+GROUP_TYPES = {"practice": "practice_group", "voluntary": "voluntary_group", "professionals": "professional_group"}
 ORG_TYPES = {"general_practice": "practice_organisation", "primary_care_network": "practice_organisation",
              "vcse": "vcse_organisation", "council_service": "council_service"}
 ROLE_LABELS = {"gp": "GP", "vcse_manager": "VCSE manager", "vcse_worker": "VCSE worker",
@@ -51,6 +56,11 @@ BROKERAGE_ROLES = ["coordinator", "itinerant", "gatekeeper_representative", "lia
 
 def patients_node(site_id: str) -> str:
     return f"{site_id}-PATIENTS"
+
+
+def group_node(site_id: str, key: str) -> str:
+    """The id of a merged group of people (`GROUP_TYPES` key) in a published map."""
+    return f"{site_id}-GROUP-{key.upper()}"
 
 
 def _participant_type(group: str, role: str) -> str:
@@ -377,13 +387,17 @@ def type_graph(graphs: list[nx.Graph]) -> nx.Graph:
 
 # Drawing columns by x, practice side left: organisations outside, people inside.
 OUTER_COLUMNS = {-4.2: ("practice_organisation",), 4.2: ("vcse_organisation", "council_service")}
-INNER_COLUMNS = {-1.6: ("gp", "practice_staff"), 1.6: ("vcse_worker",)}
+INNER_COLUMNS = {-1.6: ("gp", "practice_staff", "practice_group", "professional_group"),
+                 1.6: ("vcse_worker", "voluntary_group")}
 # Where the pooled map (one node per actor type) puts each type.
 TYPE_POSITIONS = {
     "practice_organisation": (-4.2, 0.0), "gp": (-2.2, 1.1), "practice_staff": (-2.2, -1.1),
     "link_worker": (0.0, 0.0), "patients": (0.0, -2.2),
     "vcse_worker": (2.2, 1.1), "vcse_organisation": (4.2, 0.0), "council_service": (2.2, -1.1),
 }
+# A merged group takes the first of its slots that no other type of the map holds.
+GROUP_SLOTS = {"practice_group": [(-2.2, 1.1), (-2.2, -1.1), (-2.2, 2.3)],
+               "voluntary_group": [(2.2, 1.1), (2.2, 2.3)], "professional_group": [(0.0, 1.8)]}
 
 
 def network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
@@ -393,10 +407,14 @@ def network_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
     types), each by id; an inner column is ordered by the mean height of each
     node's neighbours already placed (then by id), so that ties cross little.
     Columns are centred on 0; link workers sit in the middle, patients below
-    them. The pooled map uses TYPE_POSITIONS.
+    them. The pooled map uses TYPE_POSITIONS, and GROUP_SLOTS for merged groups.
     """
     if graph.graph.get("site_id") == POOLED:
-        return {node: TYPE_POSITIONS[graph.nodes[node]["node_type"]] for node in graph}
+        pos = {node: TYPE_POSITIONS[graph.nodes[node]["node_type"]] for node in graph
+               if graph.nodes[node]["node_type"] in TYPE_POSITIONS}
+        for node in sorted(set(graph) - set(pos)):
+            pos[node] = next(slot for slot in GROUP_SLOTS[graph.nodes[node]["node_type"]] if slot not in pos.values())
+        return pos
     by_type = {t: sorted(n for n, d in graph.nodes(data=True) if d["node_type"] == t) for t in NODE_TYPES}
     pos: dict[str, tuple[float, float]] = {}
 
@@ -437,6 +455,8 @@ def compare_link_workers(dataset: Dataset, graphs: list[nx.Graph]) -> pd.DataFra
             summary[f"{role}_z"] = [null.get((n, role), np.nan) for n in summary["node_id"]]
         parts.append(summary)
     rows = pd.concat(parts, ignore_index=True)
+    labels = {n: d["label"] for g in graphs for n, d in g.nodes(data=True)}
+    rows["label"] = rows["node_id"].map(labels)
     emb = embeddedness(dataset)[["site_id", "score", "position"]]
     shares = position_probabilities(position_draws(dataset))
     emb["position_share"] = [shares.at[s, p] if p in shares.columns else np.nan

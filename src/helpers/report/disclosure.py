@@ -62,7 +62,13 @@ class Policy:
                 f"statistics resting on fewer than {self.threshold} people are not shown. Where a site's count is "
                 "suppressed and a total is published, further sites' counts (the smallest) and their statistics are "
                 f"suppressed too, on every page, until the suppressed counts hold at least {2 * self.threshold - 1} "
-                f"people together, so that no suppressed number can be recovered by subtraction.{lines}")
+                f"people together, so that no suppressed number can be recovered by subtraction. Each month of a "
+                "GP trajectory is such a count, and a site withheld for GP contacts is withheld in every month; "
+                "a model's site characteristic, a count over only some sites, and a group that differs from a "
+                "published one by a few people are checked the same way. Network maps "
+                "draw a role person by person only where its count is published; the people of the other roles "
+                f"are merged into one node per side (at least {self.threshold} people of two or more roles, else "
+                f"one node for both sides, else left out), and no participant identifier is shown.{lines}")
 
     def hides(self, line: str | None, site_id: str | None = None) -> bool:
         """Whether the cell of `line` for `site_id` (default: this page's site) is withheld."""
@@ -80,14 +86,17 @@ class Policy:
 
     def allows(self, n_people, line: str | None = None, site_id: str | None = None) -> bool:
         """Whether a statistic computed from `n_people` people (of `line` at `site_id`) may be shown."""
-        return not pd.isna(n_people) and int(n_people) >= self.threshold and not self.hides(line, site_id)
+        if isinstance(n_people, str) or pd.isna(n_people):  # already suppressed, or missing
+            return False
+        return int(n_people) >= self.threshold and not self.hides(line, site_id)
 
 
-def complementary_cells(counts: dict, policy: Policy) -> set:
+def complementary_cells(counts: dict, policy: Policy, forced=()) -> set:
     """The keys of one line's cells (counts of people whose total is published) to withhold: the
-    cells below the threshold, then the smallest others until at least two are withheld holding
-    at least 2 x threshold - 1 people (or all are). Empty when no cell is below the threshold."""
-    withheld = {key for key, n in counts.items() if 0 < n < policy.threshold}
+    cells below the threshold and the `forced` ones (withheld for another reason), then the smallest
+    others until at least two are withheld holding at least 2 x threshold - 1 people (or all are).
+    Empty when no cell is below the threshold or forced."""
+    withheld = {key for key, n in counts.items() if 0 < n < policy.threshold or (n > 0 and key in set(forced))}
     if not withheld:
         return set()
     others = sorted(((n, str(key), key) for key, n in counts.items() if key not in withheld and n > 0),
@@ -95,6 +104,19 @@ def complementary_cells(counts: dict, policy: Policy) -> set:
     while others and (len(withheld) < 2 or sum(counts[k] for k in withheld) < 2 * policy.threshold - 1):
         withheld.add(others.pop(0)[2])
     return withheld
+
+
+DRAWN_ALONE = "link_worker"  # the role whose people published networks always draw one by one
+
+
+def withheld_roles(counts: dict, policy: Policy) -> set:
+    """Roles (of professionals; `counts`: role -> people at the site) whose count the site's participants
+    table withholds: below the threshold, or hidden by complementary suppression among the roles, which add
+    up to the site's published number of professionals. The link worker's cell is known from the network
+    drawing, so it gives no protection and is not counted among the others."""
+    others = {role: int(n) for role, n in counts.items() if role != DRAWN_ALONE}
+    hidden = complementary_cells(others, policy)
+    return hidden | {role for role, n in counts.items() if role == DRAWN_ALONE and 0 < n < policy.threshold}
 
 
 def load_policy(config_path: Path, synthetic: bool) -> Policy:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers.report.withheld import protect_trajectory
 from helpers.report.disclosure import Policy
 from helpers.report.table_html import show_frames_as_reader_tables
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
@@ -147,14 +148,17 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
 def trajectory_figure(trajectory: pd.DataFrame, policy: Policy, title: str = "", fitted: pd.DataFrame | None = None):
     """Mean GP contacts per patient by month around referral (referral between month -1 and 1).
 
-    Months resting on fewer patients than the disclosure threshold are left out.
+    Months resting on fewer patients than the disclosure threshold, or withheld for the page's site
+    (`withheld.protect_trajectory`), are left out.
     ``fitted`` (``gp_change.fitted_trajectory``) adds the segmented model's
     fitted segments and, dashed, what its trend projects without the run-up and
     the level change.
     """
-    trajectory = trajectory.assign(mean_contacts=trajectory["mean_contacts"].where(
-        trajectory["n_patients"].map(policy.allows)))
+    trajectory = protect_trajectory(trajectory, policy)  # small months, and a withheld site's months
     fig, ax = plt.subplots(figsize=(8, 3.6))
+    if trajectory["mean_contacts"].isna().all():
+        ax.text(0, 0.5, "Not shown: too few patients, or withheld by disclosure control", ha="center",
+                fontsize=9, color="#444444")
     before = trajectory[trajectory["month"] < 0]
     after = trajectory[trajectory["month"] > 0]
     ax.plot(before["month"], before["mean_contacts"], marker="o", color=PALETTE[0], label="before referral")

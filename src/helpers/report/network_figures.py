@@ -25,7 +25,11 @@ STYLE = {
     "vcse_worker": (PALETTE[2], "o"),
     "vcse_organisation": (PALETTE[8], "s"),
     "council_service": (PALETTE[5], "s"),
+    "practice_group": (PALETTE[0], "H"),  # merged groups of people: hexagons
+    "voluntary_group": (PALETTE[2], "H"),
+    "professional_group": (PALETTE[9], "H"),
 }
+GROUPS = ("link_worker", "patients", "practice_group", "voluntary_group", "professional_group")
 POSITION_COLOURS = {"bolted_on": PALETTE[3], "fitting_in": PALETTE[8], "belonging": PALETTE[2],
                     NO_EVIDENCE: PALETTE[7]}
 EMPLOYER_MARKERS = {"primary_care": ("o", "primary care"), "vcse": ("s", "VCSE organisation")}
@@ -81,14 +85,17 @@ def network_figure(graph: nx.Graph, figsize=None):
     for node_type, (colour, marker) in STYLE.items():
         nodes = [n for n, d in graph.nodes(data=True) if d["node_type"] == node_type]
         if nodes:
-            size = 520 if node_type in ("link_worker", "patients") or pooled else 230
+            size = 520 if node_type in GROUPS or pooled else 230
             ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], s=size, c=[colour],
                        marker=marker, edgecolors="#333333", linewidths=0.8, zorder=3)
     for node, (x, y) in pos.items():
         node_type = graph.nodes[node]["node_type"]
         text = "\n".join(textwrap.wrap(graph.nodes[node]["label"], 20, break_on_hyphens=False))
         box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85)
-        if x == 0 or (pooled and abs(x) < 3):
+        if node_type in GROUPS[2:] and not pooled:  # a merged group beside the link worker: label below
+            ax.annotate(text, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top",
+                        fontsize=9, zorder=4, bbox=box, fontstyle="italic")
+        elif x == 0 or (pooled and abs(x) < 3):
             above = pooled and y > 0
             ax.annotate(text, (x, y), xytext=(0, 17 if above else -17), textcoords="offset points",
                         ha="center", va="bottom" if above else "top", fontsize=9, zorder=4, bbox=box,
@@ -97,15 +104,15 @@ def network_figure(graph: nx.Graph, figsize=None):
             ax.annotate(text, (x, y), xytext=(-11 if x < 0 else 11, 0), textcoords="offset points",
                         va="center", ha="right" if x < 0 else "left", fontsize=9, zorder=4, bbox=box)
     ys = [y for _, y in pos.values()]
-    top = max(ys, default=0) + 0.9
+    top = max(ys, default=0) + (1.8 if pooled else 0.9)  # pooled labels sit above their nodes
     ax.text(-2.9, top, "Practice side", ha="center", fontsize=10, fontweight="bold", color="#333333")
     ax.text(2.9, top, "Voluntary and community side", ha="center", fontsize=10, fontweight="bold",
             color="#333333")
     ax.set_xlim(-6.3, 6.3)
-    ax.set_ylim(min(ys, default=0) - 1.3, top + 0.5)
+    ax.set_ylim(min(ys, default=0) - (1.9 if pooled else 1.3), top + 0.5)  # room for the note under
     ax.axis("off")
     ax.legend(handles=_legend(graph, top_weight, pooled, crossing), loc="upper center",
-              bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, fontsize=9)
+              bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=9)  # 4 overflow once text is enlarged
     fig.tight_layout()
     if pooled:
         for a, b, rad, n_ties in bends:
@@ -147,7 +154,7 @@ def link_worker_figure(table: pd.DataFrame):
     panels = [("practice_ties", "ties inside\nthe practice"), ("practice_share", "share of ties\ninside the practice"),
               ("practice_voluntary", "practice-voluntary\npairs brokered"), ("betweenness", "betweenness\n")]
     rows = table.reset_index(drop=True)
-    labels = [f"{r.site_id}  {r.node_id.removeprefix(r.site_id + '-')}" for r in rows.itertuples()]
+    labels = [f"{r.site_id}  {r.label}" for r in rows.itertuples()]
     fig, axes = plt.subplots(1, len(panels), figsize=(10, 1.8 + 0.42 * len(rows)), sharey=True)
     for ax, (column, title) in zip(axes, panels):
         for y, r in rows.iterrows():

@@ -6,7 +6,7 @@ import networkx as nx
 import pandas as pd
 
 from helpers.analysis.embeddedness import LEVEL_NAMES
-from helpers.analysis.network import NODE_TYPES, short_id
+from helpers.analysis.network import NODE_TYPES
 
 EMPLOYER_LABELS = {"primary_care": "primary care", "vcse": "VCSE"}
 
@@ -14,7 +14,7 @@ EMPLOYER_LABELS = {"primary_care": "primary care", "vcse": "VCSE"}
 def network_phrases(graph: nx.Graph, link_workers: pd.DataFrame) -> dict[str, str]:
     """Values for the site chapter's text, keyed by glue name (one clause per link worker)."""
     def each(text) -> str:
-        clauses = [(text(r), short_id(r.node_id, r.site_id)) for r in link_workers.itertuples()]
+        clauses = [(text(r), graph.nodes[r.node_id]["label"]) for r in link_workers.itertuples()]
         if len(clauses) == 1:
             return clauses[0][0]
         return " and ".join(f"{value} for {who}" for value, who in clauses) or "none (no link worker is listed)"
@@ -78,7 +78,7 @@ def link_worker_table(table: pd.DataFrame) -> pd.DataFrame:
     """compare_link_workers rows for reading."""
     frame = pd.DataFrame({
         "site": table["site_id"],
-        "link worker": [n.removeprefix(f"{s}-") for s, n in zip(table["site_id"], table["node_id"])],
+        "link worker": table["label"],
         "employer": table["employer"].map(EMPLOYER_LABELS),
         "embeddedness": [f"{LEVEL_NAMES[p]} {s:+.2f} ({q:.0%} of draws)" if pd.notna(s) else LEVEL_NAMES[p]
                          for p, s, q in zip(table["position"], table["score"], table["position_share"])],

@@ -80,9 +80,9 @@ def site_summary_phrases(outcomes: pd.DataFrame, gp_summary: pd.DataFrame, follo
 def gp_change_phrase(change: pd.DataFrame, comparison: str, policy: Policy) -> str:
     """One gp_change.csv row (the first with ``comparison``) as a phrase."""
     row = change[change["comparison"] == comparison].iloc[0]
-    n = int(row["n_patients"])
-    if not policy.allows(n):
-        return f"is not shown (fewer than {policy.threshold} patients)"
+    n = row["n_patients"]  # SUPPRESSED where withheld.protect_pooled_change found it recoverable
+    if not policy.allows(n, "gp", row["site_id"]):
+        return f"is not shown (fewer than {policy.threshold} patients, or withheld by disclosure control)"
     if pd.isna(row["rate_ratio"]) or pd.isna(row["ci95_low"]):
         return f"could not be estimated ({policy.count(n)} patients)"
     text = (f"was a rate ratio of {row['rate_ratio']:.2f} (95% CI {row['ci95_low']:.2f} to {row['ci95_high']:.2f}, "
@@ -94,6 +94,8 @@ def gp_change_phrase(change: pd.DataFrame, comparison: str, policy: Policy) -> s
 
 def gp_coverage_phrase(coverage: pd.DataFrame, policy: Policy) -> str:
     """What the window rule left out, summed over the rows of ``window_coverage``."""
+    if any(policy.hides("gp", site) for site in coverage["site_id"]) and len(coverage) == 1:
+        return "What the window rule left out is not shown: this site's GP counts are withheld by disclosure control."
     total = coverage[["n_referred", "n_before_truncated", "n_after_truncated", "referral_day_patients",
                       "referral_day_contacts"]].sum()
     return (f"Of {policy.count(total['n_referred'])} referred patients, {policy.count(total['n_before_truncated'])} "

@@ -11,7 +11,7 @@ from helpers.analysis.joint_display import MECHANISM_NAMES
 from helpers.analysis.rules import GP_WINDOW_MONTHS as GP_WINDOW
 from helpers.analysis.rules import PRIMARY_OUTCOMES as PRIMARY
 from helpers.analysis.site_context import GROUP_LABELS
-from helpers.report.disclosure import SUPPRESSED, Policy, complementary_cells, protect_statistics, publish
+from helpers.report.disclosure import SUPPRESSED, Policy, protect_statistics, publish, withheld_roles
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
@@ -131,10 +131,10 @@ def participants_table(by_role: pd.DataFrame, policy: Policy):
     so their cells get complementary suppression among themselves."""
     counts = by_role["participants"]
     is_patient = [group == GROUP_LABELS["patient"] for group, _ in counts.index]
-    roles = {i: n for i, (n, patient) in enumerate(zip(counts, is_patient)) if not patient}
-    hidden = complementary_cells(roles, policy)
-    shown = [policy.count(n, "patients") if patient else (SUPPRESSED if i in hidden and n > 0 else policy.count(n))
-             for i, (n, patient) in enumerate(zip(counts, is_patient))]
+    hidden = withheld_roles({role: n for (_, role), n, patient in zip(counts.index, counts, is_patient)
+                             if not patient}, policy)  # the same roles the network merges
+    shown = [policy.count(n, "patients") if patient else (SUPPRESSED if role in hidden and n > 0 else policy.count(n))
+             for (_, role), n, patient in zip(counts.index, counts, is_patient)]
     return publish(by_role.assign(participants=shown), policy)
 
 
@@ -149,7 +149,7 @@ GP_COMPARISON_LABELS = {
 
 def gp_change_table(change: pd.DataFrame, policy: Policy, window_months: int):
     """gp_change.csv rows for reading: one row per site (or ALL) and comparison."""
-    safe = protect_statistics(change, policy, "n_patients", GP_CHANGE_STATISTICS)
+    safe = protect_statistics(change, policy, "n_patients", GP_CHANGE_STATISTICS, [("gp", s) for s in change["site_id"]])
     rows = []
     for r in safe.itertuples():
         rows.append({
@@ -164,13 +164,14 @@ def gp_coverage_table(coverage: pd.DataFrame, policy: Policy):
     """``window_coverage`` rows for reading: who the window rule leaves out, per site."""
     rows = []
     for r in coverage.itertuples():
+        count = (lambda n: SUPPRESSED) if policy.hides("gp", r.site_id) else policy.count  # a withheld GP cell
         rows.append({
-            "site": r.site_id, "referred": policy.count(r.n_referred),
-            "before-window not in extract": policy.count(r.n_before_truncated),
-            "after-window not in extract": policy.count(r.n_after_truncated),
-            "compared": policy.count(r.n_included),
-            "patients with a contact on the referral day": policy.count(r.referral_day_patients),
-            "referral-day contacts (in no window)": policy.count(r.referral_day_contacts),
+            "site": r.site_id, "referred": count(r.n_referred),
+            "before-window not in extract": count(r.n_before_truncated),
+            "after-window not in extract": count(r.n_after_truncated),
+            "compared": count(r.n_included),
+            "patients with a contact on the referral day": count(r.referral_day_patients),
+            "referral-day contacts (in no window)": count(r.referral_day_contacts),
         })
     return publish(pd.DataFrame(rows).set_index("site"), policy)
 
