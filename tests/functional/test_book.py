@@ -100,6 +100,19 @@ def test_every_executed_page_has_provenance_and_no_raw_parameter_cell(book):
         assert "# Parameters" not in text and "injected-parameters" not in text, page.name
 
 
+def test_published_notebooks_name_no_machine_path(book):
+    """A notebook runs with its results in a staging folder on this machine (a random run name):
+    the notebook offered for download names the planned results folder instead."""
+    sources = book / "_build" / "html" / "_sources" / "book" / "generated"
+    notebooks = sorted(sources.rglob("*.ipynb"))
+    assert len(notebooks) >= 10
+    for path in notebooks:
+        text = path.read_text(encoding="utf-8")
+        assert str(book) not in text and ".linkbook-cache" not in text and "staging" not in text, path.name
+    site = (sources / "sites" / "S1.ipynb").read_text(encoding="utf-8")
+    assert "results/parts/site-S1" in site
+
+
 def test_executed_notebooks_are_downloadable(book):
     sources = book / "_build" / "html" / "_sources" / "book" / "generated" / "sites"
     assert sorted(p.name for p in sources.glob("*.ipynb")) == [f"S{i}.ipynb" for i in range(1, 8)]

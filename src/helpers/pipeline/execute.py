@@ -59,7 +59,7 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_ker
     if error is None:
         error = undeclared_results(stage / "results", job)
     if error is None:
-        finish_notebook(stage / "notebook.ipynb", job, context, started, duration)
+        finish_notebook(stage / "notebook.ipynb", job, context, started, duration, parameters["results_dir"])
     return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
 
 
@@ -115,10 +115,14 @@ def _stderr_to(log):
         os.close(saved)
 
 
-def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float) -> None:
+def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float, staged: str) -> None:
     """Make the executed notebook ready to publish: fill {{name}} placeholders in markdown
     (e.g. a site's title) with the parameter's value escaped as literal text, hide papermill's
-    injected parameter cell, and add a provenance box under the title."""
+    injected parameter cell, and add a provenance box under the title.
+
+    The notebook ran with `results_dir` pointing at its staging folder (`staged`, a path on
+    this machine with a random run name); the published notebook names the planned folder
+    instead, so no machine path is published and the same job gives the same notebook."""
     import nbformat
 
     from helpers.report.disclosure import Policy
@@ -127,11 +131,17 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
 
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.pop("jupytext", None)  # the template's text format, not the executed notebook's
-    notebook.metadata.setdefault("papermill", {})["input_path"] = f"notebooks/{job.template}"  # not the object read
+    papermill = notebook.metadata.setdefault("papermill", {})
+    papermill["input_path"] = f"notebooks/{job.template}"  # not the object read
+    papermill.pop("output_path", None)  # the staging file
+    if "parameters" in papermill:
+        papermill["parameters"] = {**papermill["parameters"], "results_dir": job.parameters["results_dir"]}
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
+        if "injected-parameters" in tags:
+            cell.source = cell.source.replace(staged, job.parameters["results_dir"])
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
         if cell.cell_type == "markdown":
             for name, value in job.parameters.items():
                 cell.source = cell.source.replace("{{" + name + "}}", markdown_text(value))
