@@ -26,6 +26,13 @@ One stemmer cache for the search index: Sphinx memoises word stems per page, but
 the site pages share most of their words, and stemming was about a fifth of the
 book's build time.
 
+Numbered figures with alt text from the data: a figure shown with
+`helpers.report.figures.show_figure` carries its alt text (its result, computed) and a
+short name in its output's metadata; before myst-nb reads an executed notebook, they are
+moved to where myst-nb looks (the cell's `mystnb: image: alt`, and `figure: name`, made
+unique with the page's name, so Sphinx numbers the figure and the caption written in the
+template). The alt text reaches the page as an attribute, escaped by Sphinx.
+
 Readers (WCAG 2.2 AA, print, weight): theme template overrides in `templates/` (no
 Font Awesome JavaScript, whose 1.49 MB drew icons that the theme's style sheet already
 draws from its web fonts; search and colour-mode buttons named by what they show; the
@@ -38,6 +45,7 @@ margin repeats the synthetic banner on every printed page.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from pathlib import Path
 
@@ -73,6 +81,30 @@ BODY_FIXES = (
     (re.compile(r'<div role="list" class="citation-list">'), '<div class="citation-list">'),
     (re.compile(r'(<div class="citation" id="[^"]*") role="doc-biblioentry"'), r"\1"),
 )
+
+
+def figure_options(notebook_json: str, docname: str) -> str:
+    """The executed notebook with each `show_figure` output's alt text and name in its cell's
+    myst-nb options (unchanged text when no cell has one)."""
+    from helpers.report.figures import FIGURE_METADATA
+
+    if FIGURE_METADATA not in notebook_json:
+        return notebook_json
+    notebook = json.loads(notebook_json)
+    page = re.sub(r"[^a-z0-9]+", "-", docname.lower()).strip("-")
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            shown = output.get("metadata", {}).get(FIGURE_METADATA)
+            if shown:
+                options = cell.setdefault("metadata", {}).setdefault("mystnb", {})
+                options.setdefault("image", {})["alt"] = str(shown["alt"])
+                options.setdefault("figure", {})["name"] = f"fig-{page}-{shown['name']}"
+    return json.dumps(notebook)
+
+
+def _figure_options(app, docname, source):
+    if str(app.env.doc2path(docname)).endswith(".ipynb"):
+        source[0] = figure_options(source[0], docname)
 
 
 def _accessible_body(app, pagename, templatename, context, doctree):
@@ -160,6 +192,7 @@ def _cache_compiled_templates(app):
 def setup(app):
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("html-page-context", _accessible_body)
+    app.connect("source-read", _figure_options)
     app.connect("config-inited", _theme_overrides)
     app.connect("build-finished", _write_print_banner)
     app.connect("builder-inited", _cache_compiled_templates)
