@@ -8,6 +8,10 @@ figure leaves out (too few patients) the phrase and the table leave out too.
 
 from __future__ import annotations
 
+import io
+import re
+from html import escape
+
 import pandas as pd
 
 from helpers.analysis.embeddedness import LEVEL_NAMES
@@ -25,10 +29,35 @@ class DataDropdown(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def _repr_pretty_(self, printer, cycle) -> None:  # the notebook's plain-text view: not the HTML again
+        printer.text("(HTML: a figure or table for the book)")
+
 
 def figure_data_table(table: pd.DataFrame, title: str = DATA_TITLE) -> DataDropdown:
     """`table` (a figure's `*_data_table`) as a reader table in a collapsed dropdown under the figure."""
     return collapsed_table(table, title)
+
+
+def pasted_figure(fig, alt: str, caption: str, name: str, data: pd.DataFrame | None = None) -> DataDropdown:
+    """`fig` as HTML to glue into a page that is not a notebook (the Summary): the SVG inline (its
+    text stays text, for search and the privacy guard), named by `alt`, captioned, with its data
+    table under it. Ids inside the SVG are prefixed with `name`, so two figures on a page never share one."""
+    import matplotlib.pyplot as plt
+
+    from helpers.report.figures import readable_text, stamped
+
+    buffer = io.StringIO()
+    readable_text(stamped(fig)).savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>|<style[^>]*>.*?</style>", "", svg, flags=re.S)  # a page-wide <style>
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{name}-{m.group(1)}"', svg)
+    svg = re.sub(r'(url\(#|href="#)([^")]+)', lambda m: f"{m.group(1)}{name}-{m.group(2)}", svg)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(alt, quote=True)}" ', 1)
+    html = (f'<figure class="pasted-figure" id="{name}"><div class="pasted-figure-image">{svg}</div>'
+            f"<figcaption><p>{escape(caption)}</p></figcaption></figure>")
+    return DataDropdown(html + (figure_data_table(data) if data is not None else ""))
 
 
 def collapsed_table(table, title: str) -> DataDropdown:
@@ -318,3 +347,25 @@ def network_data_table(graph) -> pd.DataFrame:
     table = pd.DataFrame(ties, columns=["actor", "tied to", "weight"])
     return table.sort_values(["weight", "actor", "tied to"], ascending=[False, True, True],
                              kind="stable").reset_index(drop=True)
+
+
+# --- site characteristics against each other (realist synthesis) ---
+
+
+def association_alt_phrase(rho: pd.DataFrame, panels: dict[str, str], x_label: str) -> str:
+    """Spearman's rho of each panel, as the panel titles give it."""
+    parts = []
+    for column, title in panels.items():
+        stat = rho.loc[column]
+        value = f"rho {stat['rho']:.2f}" if pd.notna(stat["rho"]) else "rho not computed"
+        parts.append(f"{title}: {value} over {int(stat['n_sites'])} sites")
+    return f"Scatter plots, one dot per site, against {x_label}: " + "; ".join(parts) + "."
+
+
+def association_data_table(table: pd.DataFrame, x: str, x_label: str, panels: dict[str, str],
+                           percent=()) -> pd.DataFrame:
+    """One row per site: the horizontal value and each panel's value (shares as percentages)."""
+    out = pd.DataFrame({x_label: table[x].round(2)}, index=table.index.rename("site"))
+    for column, title in panels.items():
+        out[title] = table[column].map(_pct) if column in percent else table[column].round(2)
+    return out
