@@ -60,6 +60,12 @@ def pasted_figure(fig, alt: str, caption: str, name: str, data: pd.DataFrame | N
     return DataDropdown(html + (figure_data_table(data) if data is not None else ""))
 
 
+def pasted_table(table: pd.DataFrame, css_class: str = "statement-table") -> DataDropdown:
+    """`table` as a reader table to glue into a page that is not a notebook, in a box that scrolls
+    sideways when the table is wider than the column (never the page)."""
+    return DataDropdown(f'<div class="pasted-table">{reader_styler(table, css_class).to_html()}</div>')
+
+
 def collapsed_table(table, title: str) -> DataDropdown:
     """A table (DataFrame, or a Styler from `reader_styler` / `disclosure.publish`) in a collapsed
     dropdown titled `title`: detail a reader opens when they want it, off the page's length."""

@@ -29,9 +29,9 @@ def mark_synthetic(synthetic: bool) -> None:
 
 
 def stamped(fig: Figure) -> Figure:
-    """`fig` with the synthetic mark in its top right corner, once, when figures are marked."""
+    """`fig` with the synthetic mark in its bottom right corner, once, when figures are marked."""
     if _marked["synthetic"] and not getattr(fig, "_linkbook_stamped", False):
-        fig.text(0.995, 0.995, SYNTHETIC_MARK, ha="right", va="top", fontsize=9, fontweight="bold",
+        fig.text(0.995, 0.005, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=9, fontweight="bold",
                  color="#7a1f00", alpha=0.85)
         fig._linkbook_stamped = True
     return fig
@@ -273,7 +273,7 @@ def key_findings_figure(pooled: pd.DataFrame, gp_change: pd.DataFrame, policy: P
     (the headline) beside the naive before-and-after comparison, on a log scale."""
     from helpers.analysis.rules import PRIMARY_OUTCOMES
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.2), gridspec_kw={"width_ratios": [1.3, 1]})
     order = list(PRIMARY_OUTCOMES) + [m for m in MEASURES if m not in PRIMARY_OUTCOMES]
     rows = pooled.set_index("measure").reindex(order)
     y = np.arange(len(order))[::-1]
@@ -286,16 +286,16 @@ def key_findings_figure(pooled: pd.DataFrame, gp_change: pd.DataFrame, policy: P
         left.plot([r["ci95_low"], r["ci95_high"]], [yi, yi], color=colour, linewidth=2.5 if primary else 1.6)
         left.plot(r["mean_diff"], yi, marker="D" if primary else "o", color=colour, markersize=8 if primary else 6)
     left.axvline(0, color="#444444", linewidth=1)
-    labels = [SHORT_LABELS[m] + (" - primary" if m in PRIMARY_OUTCOMES else "") for m in order]
+    labels = [SHORT_LABELS[m].replace(" (", "\n(") + (", primary" if m in PRIMARY_OUTCOMES else "") for m in order]
     left.set_yticks(y, labels, fontsize=10)
     for tick, measure in zip(left.get_yticklabels(), order):
         tick.set_fontweight("bold" if measure in PRIMARY_OUTCOMES else "normal")
-    left.set_xlabel("mean change in points, follow-up minus first interview (95% CI)\n"
-                    "anxiety: lower is better; the others: higher is better", fontsize=10)
+    left.set_xlabel("mean change in points (95% CI), follow-up minus first\n"
+                    "anxiety: lower is better; others: higher is better", fontsize=10)
     left.set_title("Well-being and self-efficacy, all sites", fontsize=11)
     left.grid(axis="y", visible=False)
-    comparisons = [("level_change", "level change at referral\n(segmented model: headline)"),
-                   ("window_naive", "naive before-and-after\n(overstates any fall)")]
+    comparisons = [("level_change", "level change\nat referral\n(headline)"),
+                   ("window_naive", "naive before\nand after\n(overstates\nany fall)")]
     for yi, (comparison, label) in zip([1, 0], comparisons):
         part = gp_change[gp_change["comparison"] == comparison]
         if part.empty or not policy.allows(part["n_patients"].iloc[0]) or pd.isna(part["ci95_low"].iloc[0]):
@@ -309,10 +309,12 @@ def key_findings_figure(pooled: pd.DataFrame, gp_change: pd.DataFrame, policy: P
     right.set_xscale("log")
     right.set_yticks([1, 0], [label for _, label in comparisons], fontsize=10)
     right.set_ylim(-0.6, 1.6)
-    right.set_xlabel("rate ratio of GP contacts, after / before (95% CI, log scale)\nbelow 1: fewer contacts",
+    right.set_xlabel("rate ratio after / before (95% CI)\nlog scale; below 1: fewer contacts",
                      fontsize=10)
     right.set_title("GP contacts, all sites", fontsize=11)
     right.grid(axis="y", visible=False)
+    right.set_xticks([0.25, 0.5, 1, 2, 4])
     right.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    right.xaxis.set_minor_formatter(plt.NullFormatter())
     fig.tight_layout()
     return fig

@@ -79,5 +79,5 @@ def verdict_summary_table(overall: pd.DataFrame, cmocs: pd.DataFrame, policy=Non
                 + table["n_refines"].astype(str))
     people = table["n_people"].map(policy.count) if policy is not None else table["n_people"]
     return pd.DataFrame({"mechanism": table["mechanism"], "outcome": table["outcome"], "verdict": table["verdict"],
-                         "refined": table["refined"], "segments supporting / refuting / refining": evidence,
+                         "refined": table["refined"], "segments for / against / refining": evidence,
                          "people": people, "sites": table["n_sites"]}).rename_axis("CMOC")
