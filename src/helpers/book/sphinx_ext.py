@@ -31,7 +31,9 @@ Numbered figures with alt text from the data: a figure shown with
 short name in its output's metadata; before myst-nb reads an executed notebook, they are
 moved to where myst-nb looks (the cell's `mystnb: image: alt`, and `figure: name`, made
 unique with the page's name, so Sphinx numbers the figure and the caption written in the
-template). The alt text reaches the page as an attribute, escaped by Sphinx.
+template). The alt text reaches the page as an attribute, escaped by Sphinx. Sphinx numbers
+figures through the whole book when its chapters are not numbered (a site page's second figure
+would be "Figure 12"); the numbers start again at 1 on every page.
 
 Readers (WCAG 2.2 AA, print, weight): theme template overrides in `templates/` (no
 Font Awesome JavaScript, whose 1.49 MB drew icons that the theme's style sheet already
@@ -105,6 +107,30 @@ def figure_options(notebook_json: str, docname: str) -> str:
 def _figure_options(app, docname, source):
     if str(app.env.doc2path(docname)).endswith(".ipynb"):
         source[0] = figure_options(source[0], docname)
+
+
+def per_page_numbers(fignumbers: dict) -> dict:
+    """Sphinx's figure numbers (docname -> figure type -> id -> number) counted from 1 on each page,
+    in the order Sphinx found them."""
+    return {doc: {kind: {fid: (i,) for i, fid in enumerate(sorted(ids, key=ids.get), start=1)}
+                  for kind, ids in kinds.items()} for doc, kinds in fignumbers.items()}
+
+
+def _number_figures_per_page() -> None:
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    book_wide = TocTreeCollector.assign_figure_numbers
+    if getattr(book_wide, "per_page", False):
+        return
+
+    def assign_figure_numbers(self, env):
+        old = env.toc_fignumbers
+        book_wide(self, env)
+        env.toc_fignumbers = per_page_numbers(env.toc_fignumbers)
+        return [doc for doc, numbers in env.toc_fignumbers.items() if numbers != old.get(doc)]
+
+    assign_figure_numbers.per_page = True
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
 
 
 def _accessible_body(app, pagename, templatename, context, doctree):
@@ -198,5 +224,6 @@ def setup(app):
     app.connect("builder-inited", _cache_compiled_templates)
     _share_stems()
     _cache_plugin_lookups()
+    _number_figures_per_page()
     app.connect("builder-inited", _allow_parallel_read)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -375,3 +375,26 @@ def association_data_table(table: pd.DataFrame, x: str, x_label: str, panels: di
     for column, title in panels.items():
         out[title] = table[column].map(_pct) if column in percent else table[column].round(2)
     return out
+
+
+# --- the link workers side by side (network synthesis) ---
+
+
+def link_workers_alt_phrase(link_workers: pd.DataFrame) -> str:
+    """The spread of the link workers' practice ties and brokerage (network.compare_link_workers rows)."""
+    if link_workers.empty:
+        return "Dot plots of the link workers' networks: no link worker is listed."
+    ties, share = link_workers["practice_ties"], link_workers["practice_share"]
+    top = int((link_workers["betweenness_rank"] == 1).sum())
+    return (f"Dot plots, one row per link worker ({len(link_workers)}): ties inside the practice from {int(ties.min())} "
+            f"to {int(ties.max())}, {_pct(share.min())} to {_pct(share.max())} of each link worker's ties; "
+            f"{top} of the {len(link_workers)} are the most between actor of their site.")
+
+
+def pooled_network_alt_phrase(graph) -> str:
+    """The pooled map's size and its strongest ties."""
+    ties = sorted(((data.get("weight", 1), graph.nodes[a]["label"], graph.nodes[b]["label"])
+                   for a, b, data in graph.edges(data=True)), key=lambda t: (-t[0], t[1], t[2]))
+    strongest = "; ".join(f"{a} with {b} (summed weight {w:g})" for w, a, b in ties[:3])
+    return (f"Pooled map of {graph.number_of_nodes()} actor types and {graph.number_of_edges()} pooled ties. "
+            f"Strongest: {strongest or 'none'}.")

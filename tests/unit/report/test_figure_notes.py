@@ -1,10 +1,8 @@
 """Alt text states each figure's result, computed here independently from the raw tables, for two
 sites of the embedded data and a site of another seed; data tables hold the same numbers and
-withhold what the disclosure policy withholds; figures carry their alt text to the page."""
+withhold what the disclosure policy withholds."""
 
 from __future__ import annotations
-
-import json
 
 import matplotlib
 
@@ -143,21 +141,3 @@ def test_pasted_figure_prefixes_ids_names_the_svg_and_escapes_the_alt_text():
     assert "Caption &amp; more" in html and "<style" not in html
     ids = [part.split('"')[0] for part in html.split(' id="')[1:]]
     assert ids and all(i.startswith("fig-a") for i in ids)
-
-
-def test_show_figure_hands_its_alt_text_to_the_page_through_the_sphinx_extension():
-    from helpers.book.sphinx_ext import figure_options
-    from helpers.report.figures import FIGURE_METADATA
-
-    cell = {"cell_type": "code", "metadata": {"mystnb": {"figure": {"caption": "A caption."}}},
-            "outputs": [{"output_type": "display_data", "data": {"image/svg+xml": "<svg/>"},
-                         "metadata": {FIGURE_METADATA: {"alt": "S3: 31% with patients", "name": "time-use"}}}]}
-    plain = {"cell_type": "code", "metadata": {}, "outputs": []}
-    notebook = json.dumps({"cells": [cell, plain], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-    out = json.loads(figure_options(notebook, "book/generated/sites/S3"))
-    options = out["cells"][0]["metadata"]["mystnb"]
-    assert options["image"]["alt"] == "S3: 31% with patients"
-    assert options["figure"] == {"caption": "A caption.", "name": "fig-book-generated-sites-s3-time-use"}
-    assert out["cells"][1]["metadata"] == {}
-    untouched = json.dumps({"cells": [plain]})
-    assert figure_options(untouched, "x") == untouched
