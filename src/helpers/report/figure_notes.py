@@ -63,7 +63,8 @@ def pasted_figure(fig, alt: str, caption: str, name: str, data: pd.DataFrame | N
 def pasted_table(table: pd.DataFrame, css_class: str = "statement-table") -> DataDropdown:
     """`table` as a reader table to glue into a page that is not a notebook, in a box that scrolls
     sideways when the table is wider than the column (never the page)."""
-    return DataDropdown(f'<div class="pasted-table">{reader_styler(table, css_class).to_html()}</div>')
+    return DataDropdown('<div class="pasted-table cell_output docutils container"><div class="output text_html">'
+                        f"{reader_styler(table, css_class).to_html()}</div></div>")
 
 
 def collapsed_table(table, title: str) -> DataDropdown:

@@ -14,6 +14,13 @@ PLAIN_NAMES = {"ons_life_satisfaction": "how satisfied people felt with their li
                "gse_total": "how sure people felt they could handle problems (from 10 to 40)"}
 
 
+def _plain_number(value: float) -> str:
+    """+0.7, -1.4; a value that would round to zero is said in words."""
+    if abs(value) < 0.05:
+        return "just above 0" if value > 0 else "just below 0" if value < 0 else "0"
+    return f"{value:+.1f}"
+
+
 def plain_change_phrase(row, policy: Policy) -> str:
     """E.g. 'went from 5.9 to 6.3. We are fairly sure it went up: the likely change is between 0.0 and 0.7.'"""
     if not policy.allows(row["n_pairs"]) or pd.isna(row["ci95_low"]):
@@ -26,7 +33,7 @@ def plain_change_phrase(row, policy: Policy) -> str:
         sure = "We can be fairly sure it went down"
     else:
         sure = "We cannot be sure it changed at all"
-    return text + f"{sure}: the likely change is somewhere between {low:+.1f} and {high:+.1f}."
+    return text + f"{sure}: the likely change is somewhere between {_plain_number(low)} and {_plain_number(high)}."
 
 
 def plain_gp_phrase(gp_change: pd.DataFrame, policy: Policy) -> str:

@@ -72,7 +72,7 @@ def theory_summary_phrase(graph: nx.DiGraph) -> str:
 
 def verdict_summary_table(overall: pd.DataFrame, cmocs: pd.DataFrame, policy=None) -> pd.DataFrame:
     """One row per CMOC for the Summary: its mechanism and outcome (a column each), the verdict over
-    all sites, whether the evidence refines it, and the segments and sites it rests on."""
+    all sites, whether the evidence refines it, and the segments, people and sites it rests on."""
     statement = cmocs.set_index("cmoc_id")[["mechanism", "outcome"]]
     table = overall.set_index("cmoc_id").join(statement)
     evidence = (table["n_supports"].astype(str) + " / " + table["n_refutes"].astype(str) + " / "

@@ -88,6 +88,8 @@ def test_plain_phrases_say_whether_the_interval_excludes_no_change():
     assert "fairly sure it went up" in plain_change_phrase(row, Policy(threshold=5))
     assert "cannot be sure" in plain_change_phrase(row.copy().replace({0.05: -0.1}), Policy(threshold=5))
     assert "too few people" in plain_change_phrase(row, Policy(threshold=50))
+    almost = plain_change_phrase(row.copy().replace({0.05: 0.0009}), Policy(threshold=5))
+    assert "between just above 0 and +0.8" in almost
     gp = pd.DataFrame({"comparison": ["level_change"], "rate_ratio": [0.81], "ci95_low": [0.32],
                        "ci95_high": [2.07], "n_patients": [61]})
     text = plain_gp_phrase(gp, Policy(threshold=5))
