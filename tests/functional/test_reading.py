@@ -174,7 +174,7 @@ def test_every_pdf_page_says_the_data_are_synthetic_and_there_is_a_contents_page
     toc = yaml.safe_load((book / "book" / "generated" / "_toc.yml").read_text(encoding="utf-8"))
     sites = [c["file"] for p in toc["parts"] if p["caption"] == "Sites" for c in p["chapters"]]
     for site in sites:  # every chapter listed with the page it starts on, and bookmarked
-        number = re.search(rf"Site {Path(site).name} (\d+)", contents)
+        number = re.search(rf"Site {Path(site).name}: [^\n]* (\d+)$", contents, re.M)  # title says what the site is
         assert number, site
         assert f"Site {Path(site).name}" in texts[int(number.group(1)) - 1]
     assert len(reader.outline) >= len(sites) + 10

@@ -242,10 +242,11 @@ def rameses_page(project: Project) -> str:
     lines = [
         "(rameses)=", "# RAMESES II checklist", "",
         "The RAMESES II reporting standards list what a realist evaluation report should contain "
-        "{cite:p}`wong2016rameses`. Each item links to the part of this book that addresses it.", "",
-        "| item | reporting standard | where in this book | note |", "|---|---|---|---|",
+        "{cite:p}`wong2016rameses`. Each item links to the part of this book that addresses it, and its "
+        "status says how fully the book reports it.", "",
+        "| item | reporting standard | status | where in this book | note |", "|---|---|---|---|---|",
     ]
     for item in spec["items"]:
         target = f"{{ref}}`{item['ref']}`" if "ref" in item else f"{{doc}}`../{item['doc']}`"
-        lines.append(f"| {item['number']} | {item['item']} | {target} | {item.get('note', '')} |")
+        lines.append(f"| {item['number']} | {item['item']} | {item['status']} | {target} | {item.get('note', '')} |")
     return "\n".join(lines) + "\n"

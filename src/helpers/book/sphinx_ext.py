@@ -26,6 +26,15 @@ One stemmer cache for the search index: Sphinx memoises word stems per page, but
 the site pages share most of their words, and stemming was about a fifth of the
 book's build time.
 
+Numbered figures with alt text from the data: a figure shown with
+`helpers.report.figures.show_figure` carries its alt text (its result, computed) and a
+short name in its output's metadata; before myst-nb reads an executed notebook, they are
+moved to where myst-nb looks (the cell's `mystnb: image: alt`, and `figure: name`, made
+unique with the page's name, so Sphinx numbers the figure and the caption written in the
+template). The alt text reaches the page as an attribute, escaped by Sphinx. Sphinx numbers
+figures through the whole book when its chapters are not numbered (a site page's second figure
+would be "Figure 12"); the numbers start again at 1 on every page.
+
 Readers (WCAG 2.2 AA, print, weight): theme template overrides in `templates/` (no
 Font Awesome JavaScript, whose 1.49 MB drew icons that the theme's style sheet already
 draws from its web fonts; search and colour-mode buttons named by what they show; the
@@ -38,6 +47,7 @@ margin repeats the synthetic banner on every printed page.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from pathlib import Path
 
@@ -73,6 +83,54 @@ BODY_FIXES = (
     (re.compile(r'<div role="list" class="citation-list">'), '<div class="citation-list">'),
     (re.compile(r'(<div class="citation" id="[^"]*") role="doc-biblioentry"'), r"\1"),
 )
+
+
+def figure_options(notebook_json: str, docname: str) -> str:
+    """The executed notebook with each `show_figure` output's alt text and name in its cell's
+    myst-nb options (unchanged text when no cell has one)."""
+    from helpers.report.figures import FIGURE_METADATA
+
+    if FIGURE_METADATA not in notebook_json:
+        return notebook_json
+    notebook = json.loads(notebook_json)
+    page = re.sub(r"[^a-z0-9]+", "-", docname.lower()).strip("-")
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            shown = output.get("metadata", {}).get(FIGURE_METADATA)
+            if shown:
+                options = cell.setdefault("metadata", {}).setdefault("mystnb", {})
+                options.setdefault("image", {})["alt"] = str(shown["alt"])
+                options.setdefault("figure", {})["name"] = f"fig-{page}-{shown['name']}"
+    return json.dumps(notebook)
+
+
+def _figure_options(app, docname, source):
+    if str(app.env.doc2path(docname)).endswith(".ipynb"):
+        source[0] = figure_options(source[0], docname)
+
+
+def per_page_numbers(fignumbers: dict) -> dict:
+    """Sphinx's figure numbers (docname -> figure type -> id -> number) counted from 1 on each page,
+    in the order Sphinx found them."""
+    return {doc: {kind: {fid: (i,) for i, fid in enumerate(sorted(ids, key=ids.get), start=1)}
+                  for kind, ids in kinds.items()} for doc, kinds in fignumbers.items()}
+
+
+def _number_figures_per_page() -> None:
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    book_wide = TocTreeCollector.assign_figure_numbers
+    if getattr(book_wide, "per_page", False):
+        return
+
+    def assign_figure_numbers(self, env):
+        old = env.toc_fignumbers
+        book_wide(self, env)
+        env.toc_fignumbers = per_page_numbers(env.toc_fignumbers)
+        return [doc for doc, numbers in env.toc_fignumbers.items() if numbers != old.get(doc)]
+
+    assign_figure_numbers.per_page = True
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
 
 
 def _accessible_body(app, pagename, templatename, context, doctree):
@@ -160,10 +218,12 @@ def _cache_compiled_templates(app):
 def setup(app):
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("html-page-context", _accessible_body)
+    app.connect("source-read", _figure_options)
     app.connect("config-inited", _theme_overrides)
     app.connect("build-finished", _write_print_banner)
     app.connect("builder-inited", _cache_compiled_templates)
     _share_stems()
     _cache_plugin_lookups()
+    _number_figures_per_page()
     app.connect("builder-inited", _allow_parallel_read)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

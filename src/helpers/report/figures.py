@@ -13,15 +13,44 @@ import seaborn as sns
 
 from helpers.report.withheld import protect_trajectory
 from helpers.report.disclosure import Policy
-from helpers.report.table_html import show_frames_as_reader_tables
+from helpers.report.table_html import reset_table_numbers, show_frames_as_reader_tables
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
 
 PALETTE = sns.color_palette("colorblind")
 BAND_SHADES = ("#f2f2f2", "#ffffff")
+FIGURE_METADATA = "linkbook_figure"  # output metadata read by helpers.book.sphinx_ext: alt text and name
+SYNTHETIC_MARK = "SYNTHETIC DATA"
+_marked = {"synthetic": False}
+
+
+def mark_synthetic(synthetic: bool) -> None:
+    """Stamp every figure shown from now on with SYNTHETIC DATA (a figure copied out of the
+    book keeps the mark); `synthetic` is the dataset's flag, so real data are never stamped."""
+    _marked["synthetic"] = bool(synthetic)
+
+
+def stamped(fig: Figure) -> Figure:
+    """`fig` with the synthetic mark in its bottom right corner, once, when figures are marked."""
+    if _marked["synthetic"] and not getattr(fig, "_linkbook_stamped", False):
+        fig.text(0.995, 0.005, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=9, fontweight="bold",
+                 color="#7a1f00", alpha=0.85)
+        fig._linkbook_stamped = True
+    return fig
+
+
+def show_figure(fig: Figure, alt: str, name: str) -> None:
+    """Display `fig` with `alt` (its result, from the data) as alt text and `name` for its number
+    and caption: the cell's `mystnb: figure: caption:` gives the caption, helpers.book.sphinx_ext
+    the rest. One figure per cell, so that each output is one numbered figure."""
+    from IPython.display import display
+
+    display(fig, metadata={FIGURE_METADATA: {"alt": alt, "name": name}})
+    plt.close(fig)
 
 
 def use_book_style() -> None:
-    """House style for every figure, and SVG output in notebooks.
+    """House style for every figure, and SVG output in notebooks (not yet marked synthetic:
+    `mark_synthetic` once the dataset is read).
 
     SVG keeps figures sharp at any zoom, with their text as text (found by the
     browser's find-in-page and read by the privacy guard); it is also quicker to
@@ -33,6 +62,8 @@ def use_book_style() -> None:
     it, and drawn once, by the inline backend: the saved figure is its `figsize`, with
     no tight bounding box (which drew every figure once more, unseen, to measure it).
     """
+    _marked["synthetic"] = False
+    reset_table_numbers()
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "standard", "axes.titleweight": "bold",
                          "svg.fonttype": "none", "svg.hashsalt": "linkbook", "text.parse_math": False})
@@ -46,7 +77,7 @@ def use_book_style() -> None:
         set_matplotlib_formats("svg", bbox_inches=None, metadata={"Date": None})
         svg = get_ipython().display_formatter.formatters["image/svg+xml"]
         draw = svg.lookup_by_type(Figure)
-        svg.for_type(Figure, lambda fig: draw(readable_text(fig)))
+        svg.for_type(Figure, lambda fig: draw(readable_text(stamped(fig))))
         # The inline backend renders every figure at the end of its cell; pyplot's own
         # end-of-cell hook would first draw each one more time with Agg, unseen
         # (about 0.2 s a figure).
@@ -236,5 +267,58 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
                              f"Rows with fewer than {policy.threshold} patients,\nor withheld so that none can be\n"
                              "recovered from the others\n(disclosure control): not drawn.\n"
                              "Diamond: all sites pooled.", fontsize=9, va="center")
+    fig.tight_layout()
+    return fig
+
+
+def key_findings_figure(pooled: pd.DataFrame, gp_change: pd.DataFrame, policy: Policy):
+    """The summary's headlines in one figure: the pooled change of each measure with its 95% CI
+    (primary outcomes first, in bold), and the GP rate ratios, the level change at referral
+    (the headline) beside the naive before-and-after comparison, on a log scale."""
+    from helpers.analysis.rules import PRIMARY_OUTCOMES
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.2), gridspec_kw={"width_ratios": [1.3, 1]})
+    order = list(PRIMARY_OUTCOMES) + [m for m in MEASURES if m not in PRIMARY_OUTCOMES]
+    rows = pooled.set_index("measure").reindex(order)
+    y = np.arange(len(order))[::-1]
+    for yi, (measure, r) in zip(y, rows.iterrows()):
+        if not policy.allows(r["n_pairs"]) or pd.isna(r["ci95_low"]):
+            left.text(0, yi, "not shown", ha="center", va="center", fontsize=9)
+            continue
+        primary = measure in PRIMARY_OUTCOMES
+        colour = PALETTE[0] if primary else "#555555"
+        left.plot([r["ci95_low"], r["ci95_high"]], [yi, yi], color=colour, linewidth=2.5 if primary else 1.6)
+        left.plot(r["mean_diff"], yi, marker="D" if primary else "o", color=colour, markersize=8 if primary else 6)
+    left.axvline(0, color="#444444", linewidth=1)
+    labels = [SHORT_LABELS[m].replace(" (", "\n(") + (", primary" if m in PRIMARY_OUTCOMES else "") for m in order]
+    left.set_yticks(y, labels, fontsize=10)
+    for tick, measure in zip(left.get_yticklabels(), order):
+        tick.set_fontweight("bold" if measure in PRIMARY_OUTCOMES else "normal")
+    left.set_xlabel("mean change in points (95% CI), follow-up minus first\n"
+                    "anxiety: lower is better; others: higher is better", fontsize=10)
+    left.set_title("Well-being and self-efficacy, all sites", fontsize=11)
+    left.grid(axis="y", visible=False)
+    comparisons = [("level_change", "level change\nat referral\n(headline)"),
+                   ("window_naive", "naive before\nand after\n(overstates\nany fall)")]
+    for yi, (comparison, label) in zip([1, 0], comparisons):
+        part = gp_change[gp_change["comparison"] == comparison]
+        if part.empty or not policy.allows(part["n_patients"].iloc[0]) or pd.isna(part["ci95_low"].iloc[0]):
+            right.text(1, yi, "not estimated", ha="center", va="center", fontsize=9)
+            continue
+        r = part.iloc[0]
+        colour = PALETTE[0] if comparison == "level_change" else "#777777"
+        right.plot([r["ci95_low"], r["ci95_high"]], [yi, yi], color=colour, linewidth=2.5)
+        right.plot(r["rate_ratio"], yi, marker="D", color=colour, markersize=8)
+    right.axvline(1, color="#444444", linewidth=1)
+    right.set_xscale("log")
+    right.set_yticks([1, 0], [label for _, label in comparisons], fontsize=10)
+    right.set_ylim(-0.6, 1.6)
+    right.set_xlabel("rate ratio after / before (95% CI)\nlog scale; below 1: fewer contacts",
+                     fontsize=10)
+    right.set_title("GP contacts, all sites", fontsize=11)
+    right.grid(axis="y", visible=False)
+    right.set_xticks([0.25, 0.5, 1, 2, 4])
+    right.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    right.xaxis.set_minor_formatter(plt.NullFormatter())
     fig.tight_layout()
     return fig

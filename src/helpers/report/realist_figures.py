@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
 from helpers.analysis.cmoc import ALL_SITES, VERDICTS
 from helpers.analysis.embeddedness import LEVEL_NAMES, LEVELS, THRESHOLDS
@@ -94,11 +95,12 @@ def _label_groups(data: pd.DataFrame, x: str, y: str) -> list[tuple[float, float
 
 
 def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho: pd.DataFrame, x_label: str,
-                     reversed_panels=(), x_lim: tuple[float, float] | None = None):
+                     reversed_panels=(), x_lim: tuple[float, float] | None = None, percent_panels=()):
     """One scatter per column in `panels` (column -> title) against column `x`, one dot per site
     (labelled when there are at most 12 sites), Spearman's rho (from `rho`, indexed by column)
     under the title. Panels listed in `reversed_panels` are measures where lower is better: their axis runs
-    upwards like every other figure's, and their title says that lower is better."""
+    upwards like every other figure's, and their title says that lower is better. Panels listed in
+    `percent_panels` hold shares (0-1) and are labelled as percentages, the book's one unit for shares."""
     n = len(panels)
     cols = min(2, n)
     rows = int(np.ceil(n / cols))
@@ -118,6 +120,8 @@ def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho:
         if x_lim:
             ax.set_xlim(*x_lim)
         ax.margins(y=0.15)
+        if column in percent_panels:
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     fig.tight_layout()

@@ -72,6 +72,24 @@ def reader_styler(frame: pd.DataFrame, css_class: str | None = None):
     return styler
 
 
+_numbers = {"tables": 0}
+
+
+def reset_table_numbers() -> None:
+    """Start a page's table numbers at 1 (a kernel can run several notebooks)."""
+    _numbers["tables"] = 0
+
+
+def captioned_table(table, caption: str):
+    """`table` (a DataFrame, or a Styler from `reader_styler` or `disclosure.publish`) numbered and
+    captioned: 'Table 3: caption', its notes after the caption."""
+    styler = table if hasattr(table, "set_caption") and not isinstance(table, pd.DataFrame) else reader_styler(table)
+    _numbers["tables"] += 1
+    notes = getattr(styler, "caption", None)
+    text = f"<strong>Table {_numbers['tables']}:</strong> {escape(caption)}"
+    return styler.set_caption(text + (f'<br><span class="table-notes">{notes}</span>' if notes else ""))
+
+
 def show_frames_as_reader_tables() -> None:
     """In a notebook, display every plain DataFrame as `reader_styler` shows it."""
     try:

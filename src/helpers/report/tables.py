@@ -212,21 +212,28 @@ def attrition_table(table: pd.DataFrame, policy: Policy):
 
 
 def verdicts_table(rows: pd.DataFrame, cmocs: pd.DataFrame, policy=None) -> pd.DataFrame:
-    """cmoc_verdicts rows for reading: the CMO statement (context; mechanism; outcome) beside the
-    evidence ledger, the verdict and whether the evidence refines it. `policy` (a disclosure Policy)
-    protects the count of people."""
-    cmocs = cmocs.set_index("cmoc_id")
-    statement = ("In context: " + cmocs["context"] + ". Mechanism: " + cmocs["mechanism"] + ". Outcome: "
-                 + cmocs["outcome"] + ".")
-    table = rows.set_index("cmoc_id").join(statement.rename("configuration"))
+    """cmoc_verdicts rows for reading: the context, mechanism and outcome in a column each beside
+    the evidence ledger, the verdict and whether the evidence refines it. `policy` (a disclosure
+    Policy) protects the count of people."""
+    statement = cmocs.set_index("cmoc_id")[["context", "mechanism", "outcome"]]
+    table = rows.set_index("cmoc_id").join(statement)
     table["support_share"] = table["support_share"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
     if policy is not None:
         table["n_people"] = table["n_people"].map(policy.count)
     table = table.rename(columns={"n_supports": "supporting", "n_refutes": "refuting", "n_refines": "refining",
                                   "n_people": "people", "n_sources": "kinds of source", "n_sites": "sites",
                                   "support_share": "weighed support"})
-    return table[["configuration", "supporting", "refuting", "refining", "people", "kinds of source", "sites",
-                  "weighed support", "verdict", "refined"]].rename_axis("CMOC")
+    return table[["context", "mechanism", "outcome", "supporting", "refuting", "refining", "people",
+                  "kinds of source", "sites", "weighed support", "verdict", "refined"]].rename_axis("CMOC")
+
+
+def verdict_counts_phrase(rows: pd.DataFrame) -> str:
+    """cmoc_verdicts rows counted by verdict, e.g. '8 confirmed, 3 contested and 2 refuted (of 13 CMOCs)'."""
+    counts = rows["verdict"].value_counts()
+    order = [v for v in ("confirmed", "contested", "refuted", "insufficient evidence", "no evidence") if v in counts]
+    parts = [f"{counts[v]} {v}" for v in order] + [f"{n} {v}" for v, n in counts.items() if v not in order]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{listed} (of {len(rows)} CMOCs)"
 
 
 def refinement_table(statements: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:

@@ -37,3 +37,28 @@ def test_every_item_has_a_target_that_exists():
             assert item["ref"] in labels, f"item {item['number']}: label {item['ref']!r} is not defined"
         else:
             assert f"book/{item['doc']}" in files, f"item {item['number']}: {item['doc']} is not in _toc.yml"
+
+
+STATUSES = {"reported", "partly reported", "not reported"}
+
+
+def test_every_item_has_a_status_and_a_partial_one_says_what_is_missing():
+    for item in SPEC["items"]:
+        assert item.get("status") in STATUSES, f"item {item['number']}: status {item.get('status')!r}"
+        if item["status"] != "reported":
+            assert item.get("note"), f"item {item['number']} is {item['status']} without a note saying why"
+
+
+def test_the_appendix_shows_each_items_status_in_its_own_column(tmp_path):
+    from helpers.book.build import rameses_page
+    from helpers.core.project import Project
+
+    (tmp_path / "book").mkdir()
+    spec = {"items": [{"number": 1, "item": "Title", "status": "reported", "ref": "book-title"},
+                      {"number": 2, "item": "Summary", "status": "partly reported", "doc": "summary", "note": "why"}]}
+    (tmp_path / "book" / "rameses.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    rows = [line.split("|")[1:-1] for line in rameses_page(Project(tmp_path)).splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in rows[0]]
+    status = header.index("status")
+    assert [cell.strip() for cell in rows[1]][status] == "reported"
+    assert [cell.strip() for cell in rows[2]][status] == "partly reported"
