@@ -152,7 +152,8 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
     notebook.cells.insert(1, nbformat.v4.new_markdown_cell(box, metadata={"tags": ["provenance"]}))
     if "disclosure" in job.parameters:
         rule = Policy(**job.parameters["disclosure"]).statement()
-        notebook.cells.insert(2, nbformat.v4.new_markdown_cell(f":::{{note}}\n{rule}\n:::\n",
+        note = f"::::{{dropdown}} Disclosure control: how small numbers are protected on this page\n:class-container: disclosure\n\n{rule}\n::::\n"
+        notebook.cells.insert(2, nbformat.v4.new_markdown_cell(note,
                                                                metadata={"tags": ["disclosure"]}))
     nbformat.write(notebook, path)
 

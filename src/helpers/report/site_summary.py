@@ -19,7 +19,8 @@ def site_context_phrase(site: pd.Series) -> str:
     """The site's setting and its link worker in one sentence."""
     employer = "a primary care employer" if site["employer"] == "primary_care" else "a VCSE organisation"
     team = "works alone" if site["team_model"] == "sole" else "is part of a social prescribing team"
-    return (f"A {site['rurality']} site in {site['region']}, serving about {int(site['population_served']):,} people "
+    article = "An" if str(site["rurality"])[:1] in "aeiou" else "A"
+    return (f"{article} {site['rurality']} site in {site['region']}, serving about {int(site['population_served']):,} people "
             f"in an area of deprivation quintile {int(site['imd_quintile'])} (1 = most deprived). Its link worker, "
             f"employed by {employer}, had been in post {int(site['lw_months_in_post'])} months at fieldwork "
             f"and {team}.")
