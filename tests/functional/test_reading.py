@@ -196,6 +196,7 @@ def test_the_pdf_prints_excerpts_open_figures_as_vectors_and_no_code(book):
     assert sum(len(p.images) for p in reader.pages) <= inside_svgs
     assert "wave 2 minus wave 1" in text  # the forest plot's axis label, as text
     assert "import pandas" not in text
+    assert "The data behind this figure" not in text and "More detail:" not in text  # left to the HTML book
 
 
 def test_the_print_style_sheet_keeps_the_banner_on_every_page(book, page):

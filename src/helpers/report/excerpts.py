@@ -29,10 +29,13 @@ def excerpt_list(rows: pd.DataFrame) -> str:
     return f'<ul class="excerpts">{items}</ul>'
 
 
-def dropdown(title: str, body_html: str, opened: bool = False) -> str:
-    """A collapsible section with a plain-text `title` and an HTML body."""
+def dropdown(title: str, body_html: str, opened: bool = False, detail: bool = False) -> str:
+    """A collapsible section with a plain-text `title` and an HTML body.
+
+    A `detail` section (a figure's data, a secondary table) is left out of the printed book."""
     state = " open" if opened else ""
-    return (f'<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3"{state}>'
+    kind = " reader-detail" if detail else ""
+    return (f'<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3{kind}"{state}>'
             f'<summary class="sd-summary-title sd-card-header"><span class="sd-summary-text">{escape(title)}'
             f'</span>{_CHEVRON}</summary><div class="sd-summary-content sd-card-body">{body_html}</div></details>')
 

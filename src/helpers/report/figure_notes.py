@@ -69,9 +69,10 @@ def pasted_table(table: pd.DataFrame, css_class: str = "statement-table") -> Dat
 
 def collapsed_table(table, title: str) -> DataDropdown:
     """A table (DataFrame, or a Styler from `reader_styler` / `disclosure.publish`) in a collapsed
-    dropdown titled `title`: detail a reader opens when they want it, off the page's length."""
+    dropdown titled `title`: detail a reader opens when they want it, off the page's length (and
+    out of the printed book)."""
     styler = table if hasattr(table, "to_html") and not isinstance(table, pd.DataFrame) else reader_styler(table)
-    return DataDropdown(dropdown(title, styler.to_html()))
+    return DataDropdown(dropdown(title, styler.to_html(), detail=True))
 
 
 def _pct(share: float) -> str:
