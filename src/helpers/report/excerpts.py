@@ -50,8 +50,8 @@ def cmoc_dropdowns(cited: pd.DataFrame, cmocs: pd.DataFrame, summary: pd.DataFra
     for c in cmocs.itertuples(index=False):
         v = verdicts.loc[c.cmoc_id]
         title = (f"{c.cmoc_id}: {v['verdict']}, {v['refined']} {scope} ({v['n_supports']} supporting, "
-                 f"{v['n_refutes']} refuting, {v['n_refines']} refining segments; {v['n_sources']} kinds of "
-                 f"source, {v['n_sites']} site{'s' if v['n_sites'] != 1 else ''})")
+                 f"{v['n_refutes']} refuting, {v['n_refines']} refining segments; {v['n_sources']} "
+                 f"{'kind' if v['n_sources'] == 1 else 'kinds'} of source, {v['n_sites']} site{'s' if v['n_sites'] != 1 else ''})")
         body = (f"<p><strong>Context:</strong> {escape(c.context)}<br><strong>Mechanism:</strong> "
                 f"{escape(c.mechanism)}<br><strong>Outcome:</strong> {escape(c.outcome)}<br>"
                 f"<strong>Tests:</strong> {escape(theory_labels.get(c.proposition_id, c.proposition_id))} "
