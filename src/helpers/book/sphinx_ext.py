@@ -26,6 +26,11 @@ One stemmer cache for the search index: Sphinx memoises word stems per page, but
 the site pages share most of their words, and stemming was about a fifth of the
 book's build time.
 
+The sidebar's table of contents resolved once per build, not once per page
+(`helpers.book.navigation`): Sphinx resolves the whole tree, every site's headings
+included, for every page, which made a national book's cost grow with the square
+of its number of sites.
+
 Readers (WCAG 2.2 AA, print, weight): theme template overrides in `templates/` (no
 Font Awesome JavaScript, whose 1.49 MB drew icons that the theme's style sheet already
 draws from its web fonts; search and colour-mode buttons named by what they show; the
@@ -40,6 +45,8 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+
+from helpers.book import navigation
 
 TEMPLATES = Path(__file__).parent / "templates"
 PRINT_BANNER_CSS = "linkbook-print-banner.css"
@@ -166,4 +173,5 @@ def setup(app):
     _share_stems()
     _cache_plugin_lookups()
     app.connect("builder-inited", _allow_parallel_read)
+    app.connect("builder-inited", navigation.install)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
