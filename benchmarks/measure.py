@@ -9,7 +9,9 @@ and reaped here, and counted, rather than lost to init.
 
 Peak memory is sampled from /proc every `interval` seconds: the peak resident set
 (VmHWM) of every descendant, grouped by kind (the linkbook process itself, pool
-workers, kernels, Sphinx); a process living less than one interval may be missed.
+workers, kernels, Sphinx); a process living less than one interval may be missed. The
+same samples give each kind's CPU seconds (`cpu_s_sampled`, from /proc/PID/stat: what a
+process had used at its last sample, so up to one interval short for each process).
 """
 
 from __future__ import annotations
@@ -83,6 +85,18 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float | None:
+    """User + system seconds of one process so far, from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def _peak_rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -96,13 +110,15 @@ def _peak_rss_mb(pid: int) -> float | None:
 class _MemorySampler(threading.Thread):
     def __init__(self, root: int, interval: float):
         super().__init__(daemon=True)
-        self.root, self.interval, self.peaks, self.kinds = root, interval, {}, {}
+        self.root, self.interval, self.peaks, self.kinds, self.cpu = root, interval, {}, {}, {}
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.is_set():
             for pid in {self.root} | _descendants(self.root):
-                peak = _peak_rss_mb(pid)
+                peak, cpu = _peak_rss_mb(pid), _cpu_s(pid)
+                if cpu is not None:
+                    self.cpu[pid] = cpu
                 if peak is not None:
                     self.peaks[pid] = max(self.peaks.get(pid, 0.0), peak)
                     self.kinds.setdefault(pid, _kind(pid, self.root))
@@ -112,7 +128,11 @@ class _MemorySampler(threading.Thread):
         by_kind: dict[str, list[float]] = {}
         for pid, peak in self.peaks.items():
             by_kind.setdefault(self.kinds[pid], []).append(peak)
-        return {kind: {"processes": len(peaks), "max_mb": round(max(peaks), 1)} for kind, peaks in sorted(by_kind.items())}
+        cpu: dict[str, float] = {}
+        for pid, seconds in self.cpu.items():
+            cpu[self.kinds.get(pid, "other")] = cpu.get(self.kinds.get(pid, "other"), 0.0) + seconds
+        return {kind: {"processes": len(peaks), "max_mb": round(max(peaks), 1),
+                       "cpu_s_sampled": round(cpu.get(kind, 0.0), 1)} for kind, peaks in sorted(by_kind.items())}
 
 
 def measure(command: list[str], cwd: Path, env: dict | None = None, memory: bool = False,

@@ -17,7 +17,7 @@ import json
 import yaml
 
 from helpers.book.citation import citation_substitutions
-from helpers.book.pages import site_pages
+from helpers.book.pages import REGION_PAGES, SiteGroup, site_groups, site_pages
 from helpers.book.privacy import read_deny_list, scan_site
 from helpers.book.release import checklist
 from helpers.book.sphinx_build import SphinxServer
@@ -31,7 +31,7 @@ from helpers.data.problems import InvalidDataset
 from helpers.pipeline.options import BuildOptions
 from helpers.pipeline.run import RunReport, run_pipeline
 from helpers.report.disclosure import load_policy
-from helpers.report.escape import html_text, table_cell
+from helpers.report.escape import html_text, markdown_text, table_cell
 from helpers.report.provenance import provenance_page
 
 SITES_CAPTION = "Sites"
@@ -85,24 +85,34 @@ def write_generated_sources(project: Project, dataset: Dataset, site_pages: list
     write_atomic(generated / "data_tables.md", tables_markdown())
     write_atomic(generated / "provenance.md", provenance_page(manifest))
     write_atomic(generated / "rameses.md", rameses_page(project))
-    indexed = len(site_pages) > SITES_IN_SIDEBAR
+    groups = site_groups(dataset, site_pages) if len(site_pages) > SITES_IN_SIDEBAR else None
     index = project.root / f"{SITES_INDEX}.md"
-    if indexed:
-        write_atomic(index, sites_index_page(dataset, site_pages))
+    written = set()
+    if groups:
+        write_atomic(index, sites_index_page(dataset, groups))
+        for group in groups:
+            written.add(project.root / f"{group.page}.md")
+            write_atomic(project.root / f"{group.page}.md", region_page(dataset, group))
     else:
         index.unlink(missing_ok=True)
-    write_atomic(generated / "_toc.yml", yaml.safe_dump(_toc(project, site_pages, indexed), sort_keys=False))
-    write_atomic(generated / "_config.yml", yaml.safe_dump(_config(project, dataset, indexed), sort_keys=False))
+    for stale in set(project.root.glob(f"{REGION_PAGES}*.md")) - written:  # no page of an old grouping lingers
+        stale.unlink()
+    write_atomic(generated / "_toc.yml", yaml.safe_dump(_toc(project, site_pages, groups), sort_keys=False))
+    write_atomic(generated / "_config.yml", yaml.safe_dump(_config(project, dataset, bool(groups)), sort_keys=False))
 
 
-def _toc(project: Project, site_pages: list[str], indexed: bool) -> dict:
+def _toc(project: Project, site_pages: list[str], groups: list[SiteGroup] | None) -> dict:
     """The static table of contents with the site chapters filled in: one chapter per
-    site, or, for many sites, one index chapter with the sites as its sections."""
+    site, or, for many sites, one index chapter whose sections are the region pages,
+    each with its sites as sections."""
     toc = yaml.safe_load((project.root / "_toc.yml").read_text(encoding="utf-8"))
     for part in toc.get("parts", []):
         if part.get("caption") == SITES_CAPTION:
-            pages = [{"file": page} for page in site_pages]
-            part["chapters"] = [{"file": SITES_INDEX, "sections": pages}] if indexed else pages
+            if groups:
+                regions = [{"file": g.page, "sections": [{"file": page} for page in g.pages]} for g in groups]
+                part["chapters"] = [{"file": SITES_INDEX, "sections": regions}]
+            else:
+                part["chapters"] = [{"file": page} for page in site_pages]
     toc["parts"] = [p for p in toc.get("parts", []) if p.get("chapters")]
     return toc
 
@@ -114,27 +124,43 @@ def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
     if dataset.metadata.synthetic:
         theme["announcement"] = SYNTHETIC_BANNER.format(name=html_text(dataset.metadata.name))  # raw HTML in the theme
     if indexed:
-        # The sidebar lists chapters only: a hundred site links would bury it, and
-        # every page would carry (and Sphinx rebuild) the whole list.
-        theme["max_navbar_depth"] = 1
+        # The sidebar lists the Sites index and its region pages, not the sites: a
+        # thousand site links would bury it, and every page would carry the whole list.
+        theme["max_navbar_depth"] = 2
     return config
 
 
-def sites_index_page(dataset: Dataset, site_pages: list[str]) -> str:
-    """The Sites chapter of a study with many sites: one row per site, linked to its page."""
-    sites = dataset.sites.set_index("site_id")
+def sites_index_page(dataset: Dataset, groups: list[SiteGroup]) -> str:
+    """The Sites chapter of a study with many sites: one row per region, linked to its page."""
+    n_sites = sum(len(g.site_ids) for g in groups)
     lines = [
         "# All sites", "",
-        f"This study has {len(site_pages)} sites, too many to list in the sidebar. Each row links to the "
-        "site's chapter; the previous and next buttons at the foot of a site's chapter step through the "
-        "sites in this order. The search box finds a site by its identifier.", "",
-        "| site | region | rurality | IMD quintile | link worker employed by | team model |",
-        "|---|---|---|---|---|---|",
+        f"This study has {n_sites} sites, too many to list in the sidebar. They are grouped by region: "
+        "each row links to a region's page, which lists its sites with their setting and links to each "
+        "site's chapter. The previous and next buttons at the foot of a chapter step through the sites "
+        "region by region. The search box finds a site by its identifier.", "",
+        "| region | sites | first site | last site |",
+        "|---|---|---|---|",
     ]
-    for site_id, page in zip(dataset.site_ids, site_pages):
+    for group in groups:  # the {doc} role without a title shows the page's own (escaped) heading
+        lines.append(f"| {{doc}}`/{group.page}` | {len(group.site_ids)} | "
+                     f"{table_cell(group.site_ids[0])} | {table_cell(group.site_ids[-1])} |")
+    return "\n".join(lines) + "\n"
+
+
+def region_page(dataset: Dataset, group: SiteGroup) -> str:
+    """One region's sites: one row per site, linked to its chapter."""
+    sites = dataset.sites.set_index("site_id")
+    lines = [
+        f"# {markdown_text(group.title)}", "",
+        f"{len(group.site_ids)} sites, in the order of the study's sites table. Each row links to the site's chapter.", "",
+        "| site | rurality | IMD quintile | link worker employed by | team model |",
+        "|---|---|---|---|---|",
+    ]
+    for site_id, page in zip(group.site_ids, group.pages):
         row = sites.loc[site_id]
         employer = "primary care" if row["employer"] == "primary_care" else "VCSE organisation"
-        cells = (row["region"], row["rurality"], row["imd_quintile"], employer, row["team_model"])
+        cells = (row["rurality"], row["imd_quintile"], employer, row["team_model"])
         # site ids match the contract's identifier pattern (letters, digits, . _ -): safe in a role
         lines.append(f"| {{doc}}`Site {site_id} </{page}>` | " + " | ".join(table_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"

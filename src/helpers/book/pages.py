@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.data.dataset import Dataset
@@ -42,3 +43,35 @@ def _failed_page(site_id: str, job_name: str, error: dict) -> str:
         f"The full traceback is in `.linkbook-cache/failures/{job_name}.txt`.\n"
         ":::\n"
     )
+
+
+REGION_PAGE_SITES = 200  # most sites listed on one region page; a larger region is split into parts
+REGION_PAGES = "book/generated/sites/region-"
+
+
+@dataclass(frozen=True)
+class SiteGroup:
+    """One index page of the Sites chapter: a region's sites (or one part of a large region)."""
+
+    page: str  # toc entry of the group's page
+    title: str  # plain text: escape it for where it goes
+    site_ids: tuple[str, ...]
+    pages: tuple[str, ...]  # toc entries of its sites' pages
+
+
+def site_groups(dataset: Dataset, site_pages: list[str]) -> list[SiteGroup]:
+    """The sites by region (regions in alphabetical order, sites in sites.csv order within one), so
+    that the Sites chapter of a national study lists a dozen regions, not a thousand sites."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for site_id, region, page in zip(dataset.site_ids, dataset.sites["region"], site_pages):
+        name = region.strip() if isinstance(region, str) and region.strip() else "Region not recorded"
+        regions.setdefault(name, []).append((site_id, page))
+    groups = []
+    for name in sorted(regions):
+        members = regions[name]
+        parts = [members[i:i + REGION_PAGE_SITES] for i in range(0, len(members), REGION_PAGE_SITES)]
+        for n, part in enumerate(parts, start=1):
+            title = name if len(parts) == 1 else f"{name}, part {n} of {len(parts)}"
+            groups.append(SiteGroup(f"{REGION_PAGES}{len(groups) + 1:02d}", title,
+                                    tuple(s for s, _ in part), tuple(p for _, p in part)))
+    return groups

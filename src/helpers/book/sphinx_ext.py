@@ -35,6 +35,11 @@ template). The alt text reaches the page as an attribute, escaped by Sphinx. Sph
 figures through the whole book when its chapters are not numbered (a site page's second figure
 would be "Figure 12"); the numbers start again at 1 on every page.
 
+The sidebar's table of contents resolved once per build, not once per page
+(`helpers.book.navigation`): Sphinx resolves the whole tree, every site's headings
+included, for every page, which made a national book's cost grow with the square
+of its number of sites.
+
 Readers (WCAG 2.2 AA, print, weight): theme template overrides in `templates/` (no
 Font Awesome JavaScript, whose 1.49 MB drew icons that the theme's style sheet already
 draws from its web fonts; search and colour-mode buttons named by what they show; the
@@ -50,6 +55,8 @@ import functools
 import json
 import re
 from pathlib import Path
+
+from helpers.book import navigation
 
 TEMPLATES = Path(__file__).parent / "templates"
 PRINT_BANNER_CSS = "linkbook-print-banner.css"
@@ -226,4 +233,5 @@ def setup(app):
     _cache_plugin_lookups()
     _number_figures_per_page()
     app.connect("builder-inited", _allow_parallel_read)
+    app.connect("builder-inited", navigation.install)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

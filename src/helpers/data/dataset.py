@@ -129,6 +129,50 @@ class Dataset:
                 for site_id, part in parts.items()}
 
 
+def write_site_slices(dataset: Dataset, folder: Path, site_ids: list[str]) -> dict[str, Path]:
+    """Pickle each of `site_ids`' rows (Dataset.split_sites, in one pass) into `folder`, so that a
+    site job reads its own slice, not the whole dataset; returns site_id -> file.
+
+    A slice keeps the whole sites table (read by `load_site`'s caller as `dataset.sites`):
+    excerpt labels number a site among all sites.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = set(site_ids)
+    files = {}
+    # one pass over each table for many sites; filtering it per site for a few (one site changed)
+    parts = dataset.split_sites() if len(wanted) > 8 else {s: dataset.for_site(s) for s in site_ids}
+    for site_id, part in parts.items():
+        if site_id not in wanted:
+            continue
+        if "sites" in dataset.tables:
+            part = replace(part, tables=type(part.tables)({**part.tables, "sites": dataset.tables["sites"]}))
+        files[site_id] = folder / f"{site_id}.pickle"
+        tmp = folder / f".{site_id}.{os.getpid()}.tmp"
+        with tmp.open("wb") as handle:
+            pickle.dump((site_id, part), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, files[site_id])
+    return files
+
+
+def load_site(path, site_id: str, site_data=None) -> Dataset:
+    """One site's rows of the validated dataset at `path`, with the whole sites table.
+
+    `linkbook run` passes `site_data`, the slice it wrote (`write_site_slices`) after validating
+    the data; without it (a notebook opened by hand) the whole dataset is loaded and validated,
+    raising InvalidDataset with every problem. `for_site(site_id)` of the result is the site.
+    """
+    if site_data is None:
+        dataset = load_dataset(path)
+        part = dataset.for_site(site_id)
+        return replace(part, tables=type(part.tables)({**part.tables, "sites": dataset.tables["sites"]}))
+    _LOADED.clear()  # a kernel that ran a dataset-wide notebook before need not keep every table
+    with open(site_data, "rb") as handle:
+        owner, part = pickle.load(handle)
+    if owner != site_id:
+        raise KeyError(f"{site_data} holds no rows of site {site_id!r}")
+    return replace(part, path=Path(path))
+
+
 def _schema_problems(frame: pd.DataFrame, table: Table) -> list[Problem]:
     import pandera.pandas as pa  # imported here: loading a validated snapshot does not need it
 

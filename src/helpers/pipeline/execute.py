@@ -48,7 +48,8 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_ker
     stage = stage_dir(Path(staging_root), job)
     shutil.rmtree(stage, ignore_errors=True)
     (stage / "results").mkdir(parents=True)
-    parameters = {**job.parameters, "results_dir": str(stage / "results")}
+    parameters = {**job.parameters, "results_dir": str(stage / "results"),
+                  **({"site_data": job.data_slice} if job.data_slice else {})}
     started = time.time()
     for attempt in (1, 2):
         error = _execute(job, root, staging_root, stage, parameters, fresh_kernel, session)

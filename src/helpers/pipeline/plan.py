@@ -29,6 +29,7 @@ class Job:
     inputs: dict = field(default_factory=dict)  # label -> sha256 of the data read
     site_id: str | None = None
     writes: tuple[str, ...] = ()  # the results files (names without .csv) it must write, no others
+    data_slice: str | None = field(default=None, compare=False)  # this run's file of a site job's rows (not in its key)
 
 
 SENSITIVITIES = ("aggregate", "per_person")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.dataset import load_dataset
+from helpers.data.dataset import load_dataset, write_site_slices
 from helpers.report.disclosure import load_policy
 from helpers.report.withheld import withheld_cells
 from helpers.core.files import replace_dir, restore_interrupted
@@ -79,6 +79,8 @@ def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | Non
     staging_root = project.cache / "staging" / run_id
     _remove_stale_staging(project.cache / "staging")
 
+    todo = _with_site_slices(todo, dataset, entries, staging_root / "slices")
+
     progress = _Progress(len(todo), out)
 
     def on_event(job: Job, state: str, result: JobResult | None) -> None:
@@ -124,6 +126,19 @@ def longest_first(todo: list[Job], store: ExecutionStore) -> list[Job]:
         return (0 if job.site_id is None and "duration_s" not in record else 1, -record.get("duration_s", 0.0))
 
     return sorted(todo, key=expected)
+
+
+def _with_site_slices(todo: list[Job], dataset, entries: list[dict], folder: Path) -> list[Job]:
+    """The jobs, each site job given the file of its own rows (of the tables its template reads),
+    written once for this run: a site notebook then reads a few hundred kilobytes, not the
+    whole dataset, so its cost stays the same however many sites there are."""
+    reads = {entry["template"]: entry.get("reads") for entry in entries}
+    files = {}
+    for template in sorted({j.template for j in todo if j.site_id is not None}):
+        sites = [j.site_id for j in todo if j.template == template and j.site_id is not None]
+        written = write_site_slices(dataset.only(reads[template]), folder / Path(template).stem, sites)
+        files.update({(template, s): str(f) for s, f in written.items()})
+    return [replace(j, data_slice=files[(j.template, j.site_id)]) if j.site_id is not None else j for j in todo]
 
 
 def _published(results: Path, jobs: list[Job], keys: dict[str, str], data_dir: str) -> bool:

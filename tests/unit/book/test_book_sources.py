@@ -51,16 +51,43 @@ def test_a_few_sites_are_chapters_in_the_sidebar(tmp_path):
     assert not (tmp_path / f"{SITES_INDEX}.md").exists()
 
 
-def test_many_sites_get_an_index_chapter_that_links_every_site(tmp_path, many_sites):
+def test_many_sites_get_an_index_chapter_of_region_pages_that_link_every_site(tmp_path, many_sites):
     project = project_copy(tmp_path)
     toc, config = generate(project, many_sites)
     chapters = sites_part(toc)
     assert len(chapters) == 1 and chapters[0]["file"] == SITES_INDEX
-    assert [s["file"] for s in chapters[0]["sections"]] == [f"book/generated/sites/{s}" for s in many_sites.site_ids]
-    assert config["sphinx"]["config"]["html_theme_options"]["max_navbar_depth"] == 1
+    regions = chapters[0]["sections"]
+    by_region = many_sites.sites.groupby("region", sort=True)["site_id"].apply(list)
+    assert len(regions) == len(by_region)
     index = (tmp_path / f"{SITES_INDEX}.md").read_text()
-    for site_id in many_sites.site_ids:
-        assert f"{{doc}}`Site {site_id} </book/generated/sites/{site_id}>`" in index
-    # fewer sites again: the index page goes, so no stale page lingers
+    for entry, (region, site_ids) in zip(regions, by_region.items()):
+        # each region's sites, in sites.csv order, under its page, which links every one
+        assert [s["file"] for s in entry["sections"]] == [f"book/generated/sites/{s}" for s in site_ids]
+        page = (tmp_path / f"{entry['file']}.md").read_text()
+        assert page.startswith(f"# {region}\n")
+        for site_id in site_ids:
+            assert f"{{doc}}`Site {site_id} </book/generated/sites/{site_id}>`" in page
+        assert f"{{doc}}`/{entry['file']}`" in index
+    # the sidebar shows the index and the regions, not the sites
+    assert config["sphinx"]["config"]["html_theme_options"]["max_navbar_depth"] == 2
+    # fewer sites again: the index and region pages go, so no stale page lingers
     generate(project, load_dataset(EMBEDDED))
     assert not (tmp_path / f"{SITES_INDEX}.md").exists()
+    assert not list((tmp_path / "book" / "generated" / "sites").glob("region-*"))
+
+
+def test_a_large_region_is_split_into_parts_and_a_hostile_region_name_stays_text(tmp_path, many_sites, monkeypatch):
+    import helpers.book.pages as pages
+
+    monkeypatch.setattr(pages, "REGION_PAGE_SITES", 4)
+    hostile = "North `{eval}` <b>*East*</b>"
+    sites = many_sites.sites.assign(region=[hostile] * 9 + ["Wessex"] * (len(many_sites.sites) - 9))
+    dataset = type(many_sites)(many_sites.path, many_sites.metadata, {**many_sites.tables, "sites": sites})
+    toc, _ = generate(project_copy(tmp_path), dataset)
+    regions = sites_part(toc)[0]["sections"]
+    sizes = [len(r["sections"]) for r in regions]
+    assert sizes[:3] == [4, 4, 1] and sum(sizes) == len(sites)
+    first = (tmp_path / f"{regions[0]['file']}.md").read_text().splitlines()[0]
+    assert "part 1 of 3" in first and "`{eval}`" not in first and "<b>" not in first
+    listed = [s["file"].rsplit("/", 1)[1] for r in regions for s in r["sections"]]
+    assert sorted(listed) == sorted(dataset.site_ids)
