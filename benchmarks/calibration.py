@@ -33,6 +33,11 @@ Monte Carlo standard error sqrt(p (1 - p) / R).
 
 Usage (run under `nice -n 19` on a shared machine):
   .venv/bin/python benchmarks/calibration.py --replicates 500 --gp-replicates 500
+or in parts, as separate processes, then merged:
+  .venv/bin/python benchmarks/calibration.py --replicates 500 --gp-replicates 0 --raw /tmp/q.csv
+  .venv/bin/python benchmarks/calibration.py --replicates 0 --gp-replicates 250 --raw /tmp/g1.csv
+  .venv/bin/python benchmarks/calibration.py --replicates 0 --gp-replicates 250 --first 250 --raw /tmp/g2.csv
+  .venv/bin/python benchmarks/calibration.py --merge /tmp/q.csv /tmp/g1.csv /tmp/g2.csv
 writes benchmarks/calibration_runs.csv (per replicate and statistic: hits and evaluations),
 data/reference/calibration.csv (the summary the book shows) and prints it.
 """
@@ -246,8 +251,8 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def run(replicates: int, gp_replicates: int, log=print, checkpoint=None) -> pd.DataFrame:
-    """Every replicate's rows; ``checkpoint(runs)`` is called every 25 seeds (partial results)."""
+def run(replicates: int, gp_replicates: int, log=print, checkpoint=None, first: int = 0) -> pd.DataFrame:
+    """Every replicate's rows (replicates first .. first + count - 1); ``checkpoint(runs)`` every 25 seeds."""
     rows = []
 
     def frame():
@@ -256,17 +261,27 @@ def run(replicates: int, gp_replicates: int, log=print, checkpoint=None) -> pd.D
     # seed by seed, every part of a seed together, so that a run stopped early (the checkpoints)
     # has about as many replicates of each part
     started = time.time()
-    for r in range(max(replicates, gp_replicates)):
+    for r in range(first, first + max(replicates, gp_replicates)):
         seed = FIRST_SEED + r
-        parts = ((questionnaire_replicate,) if r < replicates else ()) + (
-            (gp_replicate, gp_hetero_replicate) if r < gp_replicates else ())
+        parts = ((questionnaire_replicate,) if r < first + replicates else ()) + (
+            (gp_replicate, gp_hetero_replicate) if r < first + gp_replicates else ())
         for part in parts:
             rows += [(seed, *row, *(() if len(row) == 4 else (np.nan,))) for row in part(seed)]
-        if (r + 1) % 25 == 0:
+        if (r + 1 - first) % 25 == 0:
             log(f"{r + 1} seeds, {time.time() - started:.0f} s")
             if checkpoint:
                 checkpoint(frame())
     return frame()
+
+
+def save(runs: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Write benchmarks/calibration_runs.csv (per seed) and data/reference/calibration.csv (the summary)."""
+    per_seed = runs.groupby(["seed", "statistic", "kind"], sort=False).agg(
+        sum=("value", "sum"), count=("value", "count"), target=("target", "mean"))
+    per_seed.reset_index().to_csv(ROOT / "benchmarks" / "calibration_runs.csv", index=False, lineterminator="\n")
+    summary = summarise(runs).assign(source=source)
+    summary.to_csv(ROOT / "data" / "reference" / "calibration.csv", index=False, lineterminator="\n")
+    return summary
 
 
 def main(argv=None) -> int:
@@ -274,22 +289,34 @@ def main(argv=None) -> int:
     parser.add_argument("--replicates", type=int, default=500, help="questionnaire replicates")
     parser.add_argument("--gp-replicates", type=int, default=500,
                         help="GP replicates, null and sites differing each (slower: GEE fits)")
+    parser.add_argument("--raw", type=Path, help="write only this run's raw rows here (to --merge later, so "
+                        "that parts run as separate processes, e.g. --gp-replicates 0 and --replicates 0)")
+    parser.add_argument("--first", type=int, default=0, help="first replicate (seed FIRST_SEED + first)")
+    parser.add_argument("--merge", type=Path, nargs="+", help="summarise these --raw files instead of running")
     args = parser.parse_args(argv)
     started = time.time()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
 
-    def save(runs):
-        source = (f"benchmarks/calibration.py, commit {commit}, {dt.date.today().isoformat()}, "
-                  f"{platform.machine()} {platform.python_version()}, {time.time() - started:.0f} s")
-        per_seed = runs.groupby(["seed", "statistic", "kind"], sort=False).agg(
-            sum=("value", "sum"), count=("value", "count"), target=("target", "mean"))
-        per_seed.reset_index().to_csv(ROOT / "benchmarks" / "calibration_runs.csv", index=False, lineterminator="\n")
-        summary = summarise(runs).assign(source=source)
-        summary.to_csv(ROOT / "data" / "reference" / "calibration.csv", index=False, lineterminator="\n")
-        return summary
+    def source(seconds):
+        return (f"benchmarks/calibration.py, commit {commit}, {dt.date.today().isoformat()}, "
+                f"{platform.machine()} {platform.python_version()}, {seconds:.0f} s")
 
-    summary = save(run(args.replicates, args.gp_replicates, checkpoint=save))
+    if args.merge:
+        parts = [pd.read_csv(path) for path in args.merge]
+        seconds = sum(float(part["elapsed"].iloc[0]) for part in parts)
+        runs = pd.concat([part.drop(columns="elapsed") for part in parts], ignore_index=True)
+        summary = save(runs.sort_values("seed", kind="stable"), source(seconds) + f" in {len(parts)} processes")
+    elif args.raw:
+        def raw(runs):
+            runs.assign(elapsed=round(time.time() - started)).to_csv(args.raw, index=False, lineterminator="\n")
+        runs = run(args.replicates, args.gp_replicates, checkpoint=raw, first=args.first)
+        raw(runs)
+        summary = summarise(runs)
+    else:
+        summary = save(run(args.replicates, args.gp_replicates,
+                           checkpoint=lambda runs: save(runs, source(time.time() - started))),
+                       source(time.time() - started))
     print(summary.to_string(index=False))
     return 0
 
