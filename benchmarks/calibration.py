@@ -71,6 +71,12 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_SEED = 1000  # replicate r uses seed FIRST_SEED + r (the embedded data use another seed)
 
 
+# Rows that check what goes wrong when an interval's assumption fails: they are expected to miss.
+ASSUMPTION_FAILS = {
+    "change_t_pooled_hetero": "patients treated as independent while the sites differ",
+    "ipw_pooled_synth": "drop-out depends on latent well-being, not MAR given the observed baseline",
+    "mi_pooled_synth": "drop-out depends on latent well-being, not MAR given the observed baseline",
+}
 HETERO_SITE_SD = 0.4  # sites differing: each site's changes shifted by N(0, (this * SD of the changes)^2)
 MAR_SLOPE = 1.0  # MAR drop-out imposed on the complete pairs: logit P(follow-up) = 0.5 + this * z(baseline)
 
