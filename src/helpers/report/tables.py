@@ -86,6 +86,7 @@ def rank_tests_table(outcomes: pd.DataFrame, policy: Policy):
         rows.append({
             "measure": MEASURE_LABELS[r.measure], "pairs": r.n_pairs,
             "Hodges-Lehmann change (95% CI)": _with_interval(r.hl_estimate, r.hl_ci95_low, r.hl_ci95_high),
+            "attained level": r.hl_level if isinstance(r.hl_level, str) or pd.isna(r.hl_level) else f"{r.hl_level:.1%}",
             "p (Wilcoxon, zeros dropped)": _p(r.p_wilcoxon), "p (Wilcoxon, Pratt)": _p(r.p_wilcoxon_pratt),
             "smallest p possible": _p(r.p_wilcoxon_min),
             "can reach 0.05": "" if isinstance(r.p_wilcoxon_min, str) or pd.isna(r.p_wilcoxon_min)
