@@ -30,7 +30,7 @@ from statsmodels.genmod import cov_struct, families
 from statsmodels.genmod.generalized_estimating_equations import GEE
 from statsmodels.stats.meta_analysis import combine_effects
 
-from helpers.analysis.gp_contacts import (_contacts, _in_period, _patients, _shift, paired_rate_ratio,
+from helpers.analysis.gp_contacts import (_contacts, _patients, _shift, paired_rate_ratio,
                                           period_counts, t_interval)
 from helpers.analysis.rules import GP_ANTICIPATION_MONTHS, GP_BASELINE_MONTHS, GP_MODEL_MONTHS, MIN_PAIRS
 
@@ -60,26 +60,39 @@ def patient_months(
     2000-01-01 at the middle of the covered days). Month k as in
     ``gp_contacts.monthly_trajectory``; the referral day is in no month.
     """
-    pts = _patients(patients)
+    pts = _patients(patients).reset_index(drop=True)
     contacts = _contacts(gp_contacts, pts)
-    start = pd.Timestamp(extract_start) if extract_start is not None else pd.Timestamp.min
-    end = pd.Timestamp(extract_end)
+    offsets = np.arange(-months, months + 1)
+    # bounds[i, j]: patient i's referral date shifted by offsets[j] months (the month boundaries)
+    bounds = np.column_stack([_shift(pts["referral_date"], int(j)).to_numpy("datetime64[D]") for j in offsets])
+    # a contact on day d is in month k < 0 when bound k <= d < bound k + 1, in month k > 0 when
+    # bound k - 1 < d <= bound k; the referral day (bound 0) is in neither
+    owner = pd.Index(pts["participant_id"]).get_indexer(contacts["participant_id"])
+    day = contacts["contact_date"].to_numpy("datetime64[D]")[:, None]
+    last_start = (bounds[owner] <= day).sum(axis=1) - 1  # largest j with bound j <= d (-1: none)
+    first_end = (bounds[owner] < day).sum(axis=1)  # smallest j with bound j >= d (len: none)
+    before = (last_start >= 0) & (offsets[np.clip(last_start, 0, None)] < 0)
+    after = ~before & (first_end < len(offsets)) & (offsets[np.clip(first_end, None, len(offsets) - 1)] > 0)
+    column = np.where(before, last_start, np.where(after, first_end, months))  # months: offset 0, never used
+    counts = np.zeros((len(pts), len(offsets)), dtype="int64")
+    np.add.at(counts, (owner, column), 1)
+    one = np.timedelta64(1, "D")
+    low_clip = np.datetime64(pd.Timestamp(extract_start).date(), "D") if extract_start is not None else None
+    high_clip = np.datetime64(pd.Timestamp(extract_end).date(), "D")
+    epoch = np.datetime64("2000-01-01", "D")
     frames = []
     for k in [*range(-months, 0), *range(1, months + 1)]:
-        first, last = (k, k + 1) if k < 0 else (k - 1, k)
-        ref = pts["referral_date"]
+        j = k + months
         # inclusive first and last day of month k
-        lo = _shift(ref, first) if k < 0 else _shift(ref, first) + pd.Timedelta(days=1)
-        hi = _shift(ref, last) - pd.Timedelta(days=1) if k < 0 else _shift(ref, last)
-        lo, hi = lo.clip(lower=start), hi.clip(upper=end)
-        days = (hi - lo).dt.days + 1
-        in_month = _in_period(contacts["contact_date"], contacts["referral_date"], first, last)
-        n = pts["participant_id"].map(contacts.loc[in_month, "participant_id"].value_counts()).fillna(0)
-        middle = lo + (hi - lo) / 2
+        lo, hi = (bounds[:, j], bounds[:, j + 1] - one) if k < 0 else (bounds[:, j - 1] + one, bounds[:, j])
+        if low_clip is not None:
+            lo = np.maximum(lo, low_clip)
+        hi = np.minimum(hi, high_clip)
+        days = (hi - lo).astype("int64") + 1
+        middle = (lo - epoch).astype("int64") + np.floor_divide(days - 1, 2)  # whole days, as Timestamp.days
         frames.append(pd.DataFrame({
             "participant_id": pts["participant_id"], "site_id": pts["site_id"], "month": k, "days": days,
-            "contacts": n.astype("int64"),
-            "calendar": (middle - pd.Timestamp("2000-01-01")).dt.days / 365.25,
+            "contacts": counts[:, j], "calendar": middle / 365.25,
         })[days > 0])
     if not frames:
         return pd.DataFrame(columns=["participant_id", "site_id", "month", "days", "contacts", "calendar"])
