@@ -38,6 +38,8 @@ or in parts, as separate processes, then merged:
   .venv/bin/python benchmarks/calibration.py --replicates 0 --gp-replicates 250 --raw /tmp/g1.csv
   .venv/bin/python benchmarks/calibration.py --replicates 0 --gp-replicates 250 --first 250 --raw /tmp/g2.csv
   .venv/bin/python benchmarks/calibration.py --merge /tmp/q.csv /tmp/g1.csv /tmp/g2.csv
+(``--reuse OLD_RUNS.csv`` fills in seeds from an earlier run for statistics whose code did not change,
+checked seed by seed against the seeds both computed.)
 writes benchmarks/calibration_runs.csv (per replicate and statistic: hits and evaluations),
 data/reference/calibration.csv (the summary the book shows) and prints it.
 """
@@ -290,6 +292,30 @@ def save(runs: pd.DataFrame, source: str) -> pd.DataFrame:
     return summary
 
 
+def reused_rows(runs: pd.DataFrame, earlier: pd.DataFrame, below_seed: int) -> pd.DataFrame:
+    """Rows of an earlier per-seed runs file (seed, statistic, kind, sum, count) for seeds ``runs`` lacks.
+
+    Only for statistics ``runs`` also has, without a per-evaluation target, whose every shared
+    (seed, statistic) agrees exactly, at least 25 seeds of them: the seeds are deterministic, so agreement shows the code behind the
+    statistic is unchanged. Returned as raw rows (``sum`` ones and ``count - sum`` zeros, no target).
+    """
+    mine = runs.groupby(["seed", "statistic", "kind"]).agg(sum=("value", "sum"), count=("value", "count")).reset_index()
+    targeted = set(runs.loc[runs["target"].notna(), "statistic"])  # judged per evaluation: the earlier run had none
+    earlier = earlier[earlier["statistic"].isin(set(mine["statistic"]) - targeted) & (earlier["seed"] < below_seed)]
+    both = mine.merge(earlier, on=["seed", "statistic", "kind"], suffixes=("", "_earlier"))
+    both["same"] = (both["sum"] == both["sum_earlier"]) & (both["count"] == both["count_earlier"])
+    check = both.groupby("statistic").agg(seeds=("seed", "nunique"), same=("same", "all"))
+    unchanged = sorted(check.index[check["same"] & (check["seeds"] >= 25)])
+    print(f"reused from the earlier run: {', '.join(unchanged) or 'none'}; "
+          f"not reused (a shared seed differs): {', '.join(sorted(check.index[~check['same']])) or 'none'}")
+    earlier = earlier[earlier["statistic"].isin(unchanged)]
+    have = mine.set_index(["seed", "statistic"]).index
+    fill = earlier[~earlier.set_index(["seed", "statistic"]).index.isin(have)]
+    rows = [(r.seed, r.statistic, r.kind, float(i < r.sum), np.nan)
+            for r in fill.itertuples() for i in range(int(r.count))]
+    return pd.DataFrame(rows, columns=["seed", "statistic", "kind", "value", "target"])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicates", type=int, default=500, help="questionnaire replicates")
@@ -299,6 +325,10 @@ def main(argv=None) -> int:
                         "that parts run as separate processes, e.g. --gp-replicates 0 and --replicates 0)")
     parser.add_argument("--first", type=int, default=0, help="first replicate (seed FIRST_SEED + first)")
     parser.add_argument("--merge", type=Path, nargs="+", help="summarise these --raw files instead of running")
+    parser.add_argument("--reuse", type=Path, help="with --merge: an earlier calibration_runs.csv whose per-seed "
+                        "rows fill in seeds the merged runs lack, for each statistic whose every seed both computed "
+                        "agrees exactly (the code behind it is unchanged)")
+    parser.add_argument("--reuse-up-to", type=int, default=500, help="reuse replicates below this many")
     args = parser.parse_args(argv)
     started = time.time()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -312,7 +342,13 @@ def main(argv=None) -> int:
         parts = [pd.read_csv(path) for path in args.merge]
         seconds = sum(float(part["elapsed"].iloc[0]) for part in parts)
         runs = pd.concat([part.drop(columns="elapsed") for part in parts], ignore_index=True)
-        summary = save(runs.sort_values("seed", kind="stable"), source(seconds) + f" in {len(parts)} processes")
+        note = f" in {len(parts)} processes"
+        if args.reuse:
+            earlier = reused_rows(runs, pd.read_csv(args.reuse), FIRST_SEED + args.reuse_up_to)
+            note += (f"; seeds up to {FIRST_SEED + args.reuse_up_to - 1} of {earlier['statistic'].nunique()} "
+                     f"statistics checked unchanged taken from an earlier run ({args.reuse.name})")
+            runs = pd.concat([runs, earlier], ignore_index=True)
+        summary = save(runs.sort_values("seed", kind="stable"), source(seconds) + note)
     elif args.raw:
         def raw(runs):
             runs.assign(elapsed=round(time.time() - started)).to_csv(args.raw, index=False, lineterminator="\n")
