@@ -17,7 +17,7 @@ from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
                       "effect_size", "p_holm", "q_bh", "p_wilcoxon_pratt", "p_wilcoxon_min", "hl_estimate",
                       "hl_ci95_low", "hl_ci95_high", "hedges_gz", "gz_ci95_low", "gz_ci95_high", "site_estimate",
-                      "site_ci95_low", "site_ci95_high", "site_p"]
+                      "site_ci95_low", "site_ci95_high", "site_p", "hl_level"]
 GP_STATISTICS = ["mean_before", "mean_after", "mean_diff", "p_wilcoxon", "rate_ratio", "rr_ci95_low",
                  "rr_ci95_high"]
 
