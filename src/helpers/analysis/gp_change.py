@@ -11,6 +11,11 @@ Four comparisons per site, each a rate ratio with a 95% interval:
   patient-months (``segmented_fit``): the rate in the months just before
   referral, and the step in the rate at referral, each against the rate the
   pre-referral trend projects.
+- ``slope_change``: the same model with a separate trend after referral
+  (``segmented_fit(..., slope=True)``): the ratio by which the rate changes
+  per month after referral beyond the trend before it (1 = no change of
+  slope). A declared comparison of its own; the level change is taken from
+  the model without it (see ``segmented_design``).
 
 Pooled ``ALL`` rows combine the site log rate ratios by random-effects
 meta-analysis (``pool_sites``). Month boundaries follow ``gp_contacts``.
@@ -25,11 +30,11 @@ from statsmodels.genmod import cov_struct, families
 from statsmodels.genmod.generalized_estimating_equations import GEE
 from statsmodels.stats.meta_analysis import combine_effects
 
-from helpers.analysis.gp_contacts import (_contacts, _in_period, _patients, _shift, paired_rate_ratio,
+from helpers.analysis.gp_contacts import (_contacts, _patients, _shift, paired_rate_ratio,
                                           period_counts, t_interval)
 from helpers.analysis.rules import GP_ANTICIPATION_MONTHS, GP_BASELINE_MONTHS, GP_MODEL_MONTHS, MIN_PAIRS
 
-COMPARISONS = ("window_naive", "baseline_anchored", "anticipation", "level_change")
+COMPARISONS = ("window_naive", "baseline_anchored", "anticipation", "level_change", "slope_change")
 COLUMNS = ("site_id", "comparison", "rate_ratio", "ci95_low", "ci95_high", "df", "n_patients", "method",
            "pi95_low", "pi95_high")
 SITE_METHODS = {
@@ -37,6 +42,8 @@ SITE_METHODS = {
     "baseline_anchored": "Poisson GEE of paired counts (months {a} to {b} vs 1 to {w}), Mancl-DeRouen sandwich, t(n-1)",
     "anticipation": "segmented Poisson GEE on patient-months, Mancl-DeRouen sandwich, t(n-1)",
     "level_change": "segmented Poisson GEE on patient-months, Mancl-DeRouen sandwich, t(n-1)",
+    "slope_change": "segmented Poisson GEE on patient-months with a slope change (ratio per month), "
+                    "Mancl-DeRouen sandwich, t(n-1)",
 }
 POOLED_METHOD = "random effects (Paule-Mandel) over sites, modified Hartung-Knapp-Sidik-Jonkman, t(k-1); PI t(k-2)"
 TERMS = ("const", "month", "anticipation", "level", "calendar")
@@ -53,26 +60,39 @@ def patient_months(
     2000-01-01 at the middle of the covered days). Month k as in
     ``gp_contacts.monthly_trajectory``; the referral day is in no month.
     """
-    pts = _patients(patients)
+    pts = _patients(patients).reset_index(drop=True)
     contacts = _contacts(gp_contacts, pts)
-    start = pd.Timestamp(extract_start) if extract_start is not None else pd.Timestamp.min
-    end = pd.Timestamp(extract_end)
+    offsets = np.arange(-months, months + 1)
+    # bounds[i, j]: patient i's referral date shifted by offsets[j] months (the month boundaries)
+    bounds = np.column_stack([_shift(pts["referral_date"], int(j)).to_numpy("datetime64[D]") for j in offsets])
+    # a contact on day d is in month k < 0 when bound k <= d < bound k + 1, in month k > 0 when
+    # bound k - 1 < d <= bound k; the referral day (bound 0) is in neither
+    owner = pd.Index(pts["participant_id"]).get_indexer(contacts["participant_id"])
+    day = contacts["contact_date"].to_numpy("datetime64[D]")[:, None]
+    last_start = (bounds[owner] <= day).sum(axis=1) - 1  # largest j with bound j <= d (-1: none)
+    first_end = (bounds[owner] < day).sum(axis=1)  # smallest j with bound j >= d (len: none)
+    before = (last_start >= 0) & (offsets[np.clip(last_start, 0, None)] < 0)
+    after = ~before & (first_end < len(offsets)) & (offsets[np.clip(first_end, None, len(offsets) - 1)] > 0)
+    column = np.where(before, last_start, np.where(after, first_end, months))  # months: offset 0, never used
+    counts = np.zeros((len(pts), len(offsets)), dtype="int64")
+    np.add.at(counts, (owner, column), 1)
+    one = np.timedelta64(1, "D")
+    low_clip = np.datetime64(pd.Timestamp(extract_start).date(), "D") if extract_start is not None else None
+    high_clip = np.datetime64(pd.Timestamp(extract_end).date(), "D")
+    epoch = np.datetime64("2000-01-01", "D")
     frames = []
     for k in [*range(-months, 0), *range(1, months + 1)]:
-        first, last = (k, k + 1) if k < 0 else (k - 1, k)
-        ref = pts["referral_date"]
+        j = k + months
         # inclusive first and last day of month k
-        lo = _shift(ref, first) if k < 0 else _shift(ref, first) + pd.Timedelta(days=1)
-        hi = _shift(ref, last) - pd.Timedelta(days=1) if k < 0 else _shift(ref, last)
-        lo, hi = lo.clip(lower=start), hi.clip(upper=end)
-        days = (hi - lo).dt.days + 1
-        in_month = _in_period(contacts["contact_date"], contacts["referral_date"], first, last)
-        n = pts["participant_id"].map(contacts.loc[in_month, "participant_id"].value_counts()).fillna(0)
-        middle = lo + (hi - lo) / 2
+        lo, hi = (bounds[:, j], bounds[:, j + 1] - one) if k < 0 else (bounds[:, j - 1] + one, bounds[:, j])
+        if low_clip is not None:
+            lo = np.maximum(lo, low_clip)
+        hi = np.minimum(hi, high_clip)
+        days = (hi - lo).astype("int64") + 1
+        middle = (lo - epoch).astype("int64") + np.floor_divide(days - 1, 2)  # whole days, as Timestamp.days
         frames.append(pd.DataFrame({
             "participant_id": pts["participant_id"], "site_id": pts["site_id"], "month": k, "days": days,
-            "contacts": n.astype("int64"),
-            "calendar": (middle - pd.Timestamp("2000-01-01")).dt.days / 365.25,
+            "contacts": counts[:, j], "calendar": middle / 365.25,
         })[days > 0])
     if not frames:
         return pd.DataFrame(columns=["participant_id", "site_id", "month", "days", "contacts", "calendar"])
@@ -80,8 +100,9 @@ def patient_months(
     return out.sort_values(["site_id", "participant_id", "month"], kind="stable").reset_index(drop=True)
 
 
-def segmented_design(months: pd.DataFrame, anticipation_months: int = GP_ANTICIPATION_MONTHS) -> pd.DataFrame:
-    """Design matrix of the segmented model (columns ``TERMS``).
+def segmented_design(months: pd.DataFrame, anticipation_months: int = GP_ANTICIPATION_MONTHS,
+                     slope: bool = False) -> pd.DataFrame:
+    """Design matrix of the segmented model (columns ``TERMS``, plus "slope" with ``slope``).
 
     log E[contacts] = log(days) + b0 + b1 month + b2 [-A <= month <= -1]
     + b3 [month >= 1] + b4 calendar (centred).
@@ -90,20 +111,27 @@ def segmented_design(months: pd.DataFrame, anticipation_months: int = GP_ANTICIP
     since referral is shared by both sides: a separate slope after referral
     makes the level change an extrapolation that a site's 5-13 patients cannot
     carry (site standard errors near 0.7 on the log scale and a downward bias
-    of the pooled estimate in simulation), so the model has no slope change.
+    of the pooled estimate in simulation), so the level change comes from
+    the model without a slope change. ``slope`` adds b5 (month - 1) [month >= 1]:
+    exp(b5) is the slope change, the ratio per month after referral beyond
+    the shared trend (the level term is then the step at month 1).
     """
     k = months["month"].to_numpy("float64")
     post = (k >= 1).astype("float64")
     calendar = months["calendar"].to_numpy("float64")
-    return pd.DataFrame({
+    design = pd.DataFrame({
         "const": 1.0, "month": k,
         "anticipation": ((k >= -anticipation_months) & (k <= -1)).astype("float64"),
         "level": post,
         "calendar": calendar - calendar.mean() if len(calendar) else calendar,
     }, index=months.index)
+    if slope:
+        design["slope"] = (k - 1) * post
+    return design
 
 
-def segmented_fit(months: pd.DataFrame, anticipation_months: int = GP_ANTICIPATION_MONTHS) -> dict:
+def segmented_fit(months: pd.DataFrame, anticipation_months: int = GP_ANTICIPATION_MONTHS,
+                  slope: bool = False) -> dict:
     """Fit the segmented Poisson GEE on ``patient_months`` rows of one group of patients.
 
     Clustered by patient, independence working correlation, Mancl-DeRouen
@@ -112,23 +140,24 @@ def segmented_fit(months: pd.DataFrame, anticipation_months: int = GP_ANTICIPATI
     t with K - 1 df (K patients). Assumes patients independent, the trend log
     linear in time since referral and in calendar time, and that nothing but
     referral changes at referral. Returns {term: (log estimate, se)} for
-    "anticipation" and "level_change", plus df, n_patients and the fit (None
-    when the model cannot be fitted: fewer than MIN_PAIRS patients or no
-    contacts before or after).
+    "anticipation" and "level_change" (and "slope_change" with ``slope``),
+    plus df, n_patients and the fit (None when the model cannot be fitted:
+    fewer than MIN_PAIRS patients or no contacts before or after).
     """
     n = int(months["participant_id"].nunique())
     out = {"df": n - 1, "n_patients": n, "fit": None,
-           "anticipation": (np.nan, np.nan), "level_change": (np.nan, np.nan)}
+           "anticipation": (np.nan, np.nan), "level_change": (np.nan, np.nan), "slope_change": (np.nan, np.nan)}
     before, after = months["month"] < 0, months["month"] > 0
     if n < MIN_PAIRS or months.loc[before, "contacts"].sum() == 0 or months.loc[after, "contacts"].sum() == 0:
         return out
-    exog = segmented_design(months, anticipation_months)
+    exog = segmented_design(months, anticipation_months, slope)
     model = GEE(months["contacts"].to_numpy("float64"), exog, groups=months["participant_id"].to_numpy(),
                 offset=np.log(months["days"].to_numpy("float64")),
                 family=families.Poisson(), cov_struct=cov_struct.Independence())
     fit = model.fit(cov_type="bias_reduced")
     out["fit"] = fit
-    for name, term in (("anticipation", "anticipation"), ("level_change", "level")):
+    terms = (("anticipation", "anticipation"), ("level_change", "level")) + ((("slope_change", "slope"),) if slope else ())
+    for name, term in terms:
         out[name] = (float(fit.params[term]), float(fit.bse[term]))
     return out
 
@@ -157,6 +186,8 @@ def site_estimates(
     fit = segmented_fit(months)
     for name in ("anticipation", "level_change"):
         rows.append((name, *fit[name], fit["df"], fit["n_patients"]))
+    fit = segmented_fit(months, slope=True)
+    rows.append(("slope_change", *fit["slope_change"], fit["df"], fit["n_patients"]))
     return pd.DataFrame(rows, columns=["comparison", "log_rr", "se", "df", "n_patients"])
 
 

@@ -48,17 +48,41 @@ def complete_case(data: pd.DataFrame) -> tuple[float, float, float]:
     return float(change.mean()), float(change.mean() - half), float(change.mean() + half)
 
 
+def _logit_leave_one_out(exog: np.ndarray, observed: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """P(followed up) for every patient from the logistic fit without each patient in turn (rows j).
+
+    Newton-Raphson on all n leave-one-out fits at once (pseudo-inverse steps,
+    so a fit that separates runs off towards 0 or 1 instead of failing); row
+    j, column i is the probability for patient i from the fit that leaves
+    out patient j.
+    """
+    n = len(observed)
+    keep = 1.0 - np.eye(n)
+    beta = np.zeros((n, exog.shape[1]))
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(beta @ exog.T)))
+        grad = np.einsum("jo,ok->jk", keep * (observed - p), exog)
+        hess = np.einsum("jo,ok,ol->jkl", keep * p * (1 - p), exog, exog)
+        step = (np.linalg.pinv(hess) @ grad[..., None])[..., 0]
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    return 1 / (1 + np.exp(-(beta @ exog.T)))
+
+
 def inverse_probability_weighted(data: pd.DataFrame) -> tuple[float, float, float]:
     """Weighted mean change of the followed-up, weights 1 / P(followed up | baseline).
 
     The probability is a logistic regression of follow-up on the baseline
     score (statsmodels Logit); the estimate is the normalised (Hajek) weighted
-    mean. Its variance, sum w_i^2 (y_i - mu)^2 / (sum w_i)^2, treats the
-    weights as known (asymptotically conservative for estimated propensities,
-    Lunceford and Davidian 2004), with t on n_followed - 1 df; with about 40
-    patients it still covered only 92.5% in benchmarks/calibration.py.
-    Assumes MAR given baseline and a logistic model that is right; NaN when
-    follow-up does not vary or the model separates.
+    mean. Its variance is the leave-one-patient-out jackknife, refitting the
+    logistic model each time (Miller 1974), so it counts the uncertainty of
+    the estimated weights; t on n_followed - 1 df. The weights-known
+    variance and the M-estimation sandwich (Lunceford and Davidian 2004) were
+    too small at these sizes: 93.4% and 92.1% coverage with about 24 of 39
+    patients followed in benchmarks/calibration.py-style simulations, against
+    94.7% for the jackknife. Assumes MAR given baseline and a logistic model
+    that is right; NaN when follow-up does not vary or the model separates.
     """
     observed = data["wave2"].notna().to_numpy()
     if observed.all() or observed.sum() < 2:
@@ -68,13 +92,20 @@ def inverse_probability_weighted(data: pd.DataFrame) -> tuple[float, float, floa
         fit = Logit(observed.astype(float), exog).fit(disp=0, maxiter=200)
     except np.linalg.LinAlgError:
         return np.nan, np.nan, np.nan
-    p = fit.predict(exog)[observed]
-    if not np.all(np.isfinite(p)) or p.min() <= 1e-6:
+    p = fit.predict(exog)
+    if not np.all(np.isfinite(p)) or p[observed].min() <= 1e-6:
         return np.nan, np.nan, np.nan
-    w = 1 / p
-    y = (data["wave2"] - data["wave1"]).to_numpy("float64")[observed]
-    mu = float((w * y).sum() / w.sum())
-    se = float(np.sqrt((w**2 * (y - mu) ** 2).sum()) / w.sum())
+    y = np.where(observed, (data["wave2"] - data["wave1"]).to_numpy("float64"), 0.0)
+    mu = float((observed / p * y).sum() / (observed / p).sum())
+    with np.errstate(all="ignore"):
+        p_loo = _logit_leave_one_out(exog, observed.astype("float64"))
+    with np.errstate(divide="ignore"):
+        weights = np.where(~np.eye(len(y), dtype=bool) & observed, 1 / p_loo, 0.0)
+    if not np.all(np.isfinite(weights)):
+        return np.nan, np.nan, np.nan
+    loo = (weights * y).sum(axis=1) / weights.sum(axis=1)
+    n = len(y)
+    se = float(np.sqrt((n - 1) / n * ((loo - loo.mean()) ** 2).sum()))
     half = stats.t.ppf(0.975, observed.sum() - 1) * se
     return mu, mu - half, mu + half
 

@@ -21,6 +21,7 @@ COLUMNS = (
     "p_wilcoxon_pratt", "p_wilcoxon_min", "hl_estimate", "hl_ci95_low", "hl_ci95_high",
     "hedges_gz", "gz_ci95_low", "gz_ci95_high",
     "site_estimate", "site_ci95_low", "site_ci95_high", "site_df", "site_variance", "site_boundary",
+    "hl_level", "site_p",
 )
 
 
@@ -48,7 +49,9 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True, site
     that need only means and intervals; the exact Wilcoxon test is slow on
     samples of 10-13 with ties).
 
-    - p_holm, q_bh: multiplicity adjustments of p_t (``adjust_p_values``).
+    - p_holm, q_bh: multiplicity adjustments (``adjust_p_values``) of the
+      headline p: site_p on pooled rows with ``sites`` (the test that allows
+      for sites), p_t otherwise (site rows).
     - p_wilcoxon_pratt: the signed-rank test with zeros ranked (Pratt);
       p_wilcoxon_min: the smallest two-sided p the signed-rank test could give
       with these non-zero differences (above 0.05 with 5 or fewer).
@@ -57,9 +60,10 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True, site
     - hedges_gz, gz_ci95_*: d_z with Hedges' small-sample correction and the
       noncentral-t interval (``small_sample.hedges_gz``).
     - site_*: only with ``sites`` (participant_id -> site_id), for pooled rows:
-      the mean change with a random intercept per site and t on sites - 1 df
-      (``small_sample.site_clustered_mean``); ci95_low/high and p_t ignore the
-      clustering of patients within sites, the site_* columns do not.
+      the mean change with a random intercept per site, its CI and site_p
+      with t on Satterthwaite df (``small_sample.site_clustered_mean``);
+      ci95_low/high and p_t ignore the clustering of patients within sites,
+      the site_* columns do not.
 
     With fewer than ``MIN_PAIRS`` pairs only n and means are given. The CI,
     p_t and d_z are also NaN when all differences are equal (no spread), and
@@ -71,7 +75,8 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True, site
         for measure in MEASURES
     ]
     out = pd.DataFrame(rows, columns=list(COLUMNS)).assign(effect_size_kind=EFFECT_SIZE_KIND)
-    out["p_holm"], out["q_bh"] = adjust_p_values(out["p_t"], out["measure"], pooled=site_id == "ALL")
+    headline = out["site_p"] if sites is not None and site_id == "ALL" else out["p_t"]
+    out["p_holm"], out["q_bh"] = adjust_p_values(headline, out["measure"], pooled=site_id == "ALL")
     return out
 
 
@@ -106,7 +111,8 @@ def _pairs(scores: pd.DataFrame, measure: str) -> tuple[pd.Index, np.ndarray, np
 def _clustered(ids: pd.Index, wave1: np.ndarray, wave2: np.ndarray, sites: pd.Series) -> dict:
     fit = site_clustered_mean(pd.Series(wave2 - wave1), pd.Series(ids).map(sites))
     return {"site_estimate": fit["estimate"], "site_ci95_low": fit["ci95"][0], "site_ci95_high": fit["ci95"][1],
-            "site_df": fit["df"], "site_variance": fit["site_variance"], "site_boundary": fit["boundary"]}
+            "site_df": fit["df"], "site_variance": fit["site_variance"], "site_boundary": fit["boundary"],
+            "site_p": fit["p"]}
 
 
 def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
@@ -123,10 +129,10 @@ def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
     if tests and n >= MIN_PAIRS and np.any(diff != 0):
         p_w = pg.wilcoxon(wave2, wave1)["p_val"].iloc[0]
     extra = dict.fromkeys(("p_wilcoxon_pratt", "p_wilcoxon_min", "hl_estimate", "hl_ci95_low", "hl_ci95_high",
-                           "hedges_gz", "gz_ci95_low", "gz_ci95_high"), np.nan)
+                           "hedges_gz", "gz_ci95_low", "gz_ci95_high", "hl_level"), np.nan)
     if tests and n >= MIN_PAIRS:
         extra.update(p_wilcoxon_pratt=wilcoxon_pratt(diff), p_wilcoxon_min=smallest_wilcoxon_p(diff))
-        extra["hl_estimate"], extra["hl_ci95_low"], extra["hl_ci95_high"] = hodges_lehmann(diff)
+        extra["hl_estimate"], extra["hl_ci95_low"], extra["hl_ci95_high"], extra["hl_level"] = hodges_lehmann(diff)
         extra["hedges_gz"], extra["gz_ci95_low"], extra["gz_ci95_high"] = hedges_gz(diff)
     return {
         "n_pairs": n, "mean_wave1": means[0], "mean_wave2": means[1], "mean_diff": means[2],

@@ -39,34 +39,107 @@ def hedges_gz(diff: np.ndarray) -> tuple[float, float, float]:
     return float(j * d), float(low / np.sqrt(n)), float(high / np.sqrt(n))
 
 
-def _signrank_cdf(n: int) -> np.ndarray:
-    """P(T+ <= t) for t = 0..n(n+1)/2 under the null, no ties (counts by dynamic programming)."""
-    counts = np.zeros(n * (n + 1) // 2 + 1)
-    counts[0] = 1.0
-    for k in range(1, n + 1):
-        counts[k:] = counts[k:] + counts[:-k].copy()
-    return np.cumsum(counts) / 2.0**n
+def _signed_rank_null(ranks2: np.ndarray) -> np.ndarray:
+    """Exact null distribution of 2 T+ for these doubled (integer) ranks: P(2 T+ = s), s = 0..sum.
+
+    Each rank's sign is + or - with probability 1/2, independently (the
+    conditional signed-rank distribution given the tie pattern).
+    """
+    total = int(ranks2.sum())
+    prob = np.zeros(total + 1)
+    prob[0] = 1.0
+    for r in ranks2.astype(np.int64):
+        shifted = np.zeros_like(prob)
+        shifted[r:] = prob[:total + 1 - r]
+        prob = (prob + shifted) / 2
+    return prob
 
 
-def hodges_lehmann(diff: np.ndarray) -> tuple[float, float, float]:
-    """Hodges-Lehmann estimate of the median difference with the distribution-free 95% CI.
+def signed_rank_exact(diff: np.ndarray, alpha: float = 0.05) -> tuple[float, float]:
+    """Exact conditional two-sided signed-rank p of ``diff`` (Pratt zeros, mid-ranks) and the test's size.
 
-    The estimate is the median of the Walsh averages (d_i + d_j) / 2, i <= j;
-    the interval runs from the q-th smallest to the q-th largest Walsh
-    average, q from the exact null distribution of the signed-rank statistic
-    (as R's ``wilcox.test(conf.int = TRUE)`` without ties). Assumes the
-    differences symmetric about their median; with ties (scores are whole
-    numbers) the coverage is only approximately 95%. NaN below 2 differences.
+    The size is the probability, under the same conditional distribution, of
+    a p at most ``alpha``: with ties or few differences it is below alpha.
+    Returns (1, 0) when every difference is zero.
+    """
+    ranks2 = np.rint(2 * stats.rankdata(np.abs(diff))).astype(np.int64)  # mid-ranks are multiples of 1/2
+    nonzero = diff != 0
+    if not nonzero.any():
+        return 1.0, 0.0
+    ranks2 = ranks2[nonzero]
+    prob = _signed_rank_null(ranks2)
+    centre = ranks2.sum() / 2
+    support = np.arange(len(prob))
+    distance = np.abs(support - centre)
+    order = np.argsort(-distance, kind="stable")
+    # two-sided p of each outcome s: P(|2T+ - centre| >= |s - centre|)
+    tail = np.empty(len(prob))
+    d_sorted, p_sorted = distance[order], prob[order]
+    cumulative = np.cumsum(p_sorted)
+    last = np.searchsorted(-d_sorted, -d_sorted, side="right") - 1  # ties in distance share the tail
+    tail[order] = cumulative[last]
+    observed = int(ranks2[diff[nonzero] > 0].sum())
+    p = float(min(1.0, tail[observed]))
+    size = float(prob[tail <= alpha + 1e-12].sum())
+    return p, size
+
+
+def hodges_lehmann(diff: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float, float]:
+    """Hodges-Lehmann estimate of the median difference, its distribution-free interval and attained level.
+
+    The estimate is the median of the Walsh averages (d_i + d_j) / 2, i <= j.
+    The interval is the set of shifts theta that the exact conditional
+    signed-rank test of d - theta does not reject (Pratt's zeros, mid-ranks
+    for ties; Bauer 1972, Lehmann 1975), searched outwards from the estimate
+    over the Walsh averages and the points between them; its ends are Walsh
+    averages. Whole-number scores give ties and zeros, so the test's null
+    distribution is discrete and its size below alpha: the attained level,
+    one minus the size of the test at the estimate, is returned with the
+    interval (``hodges_lehmann_level``). With n <= 5 differences no outcome
+    reaches p <= 0.05, so the test rejects at the smallest p that n distinct
+    differences can reach, 2 / 2^n, and the level can fall below 95% (as R's
+    ``wilcox.test`` does when the level is not achievable). Assumes the
+    differences symmetric about their median. NaN below 2 differences.
+    Returns (estimate, low, high, level).
     """
     diff = np.sort(np.asarray(diff, dtype="float64"))
     n = len(diff)
     if n < 2:
-        return np.nan, np.nan, np.nan
+        return np.nan, np.nan, np.nan, np.nan
     i, j = np.triu_indices(n)
-    walsh = np.sort((diff[i] + diff[j]) / 2)
-    cdf = _signrank_cdf(n)
-    q = max(int(np.searchsorted(cdf, 0.025 - 1e-12)), 1)  # smallest x with P(T+ <= x) >= 0.025
-    return float(np.median(walsh)), float(walsh[q - 1]), float(walsh[len(walsh) - q])
+    walsh = (diff[i] + diff[j]) / 2
+    estimate = float(np.median(walsh))
+    cut = max(alpha, 2.0 ** (1 - n))  # n <= 5: the smallest p n distinct differences can reach
+    level = hodges_lehmann_level(diff, estimate, alpha)
+    unique = np.unique(walsh)
+    candidates = np.sort(np.concatenate([unique, (unique[1:] + unique[:-1]) / 2]))
+    is_walsh = np.isin(candidates, unique)
+
+    def accepted(k):
+        return signed_rank_exact(diff - candidates[k], cut)[0] > cut + 1e-12
+
+    centre = int(np.argmin(np.abs(candidates - estimate)))
+    low = high = centre
+    while low > 0 and accepted(low - 1):
+        low -= 1
+    while high < len(candidates) - 1 and accepted(high + 1):
+        high += 1
+    # an accepted point between two Walsh averages: the set reaches up to (not including) the next one
+    lo = candidates[low] if is_walsh[low] else candidates[low - 1]
+    hi = candidates[high] if is_walsh[high] else candidates[high + 1]
+    return estimate, float(lo), float(hi), float(level)
+
+
+def hodges_lehmann_level(diff: np.ndarray, theta: float, alpha: float = 0.05) -> float:
+    """Attained confidence level of the ``hodges_lehmann`` interval at the shift ``theta``.
+
+    One minus the size of the exact conditional signed-rank test of
+    d - theta (its tie and zero pattern), at the rejection level the
+    interval uses: the probability that the interval holds theta when theta
+    is the true median and the differences are symmetric about it.
+    """
+    diff = np.asarray(diff, dtype="float64")
+    return 1 - signed_rank_exact(diff - theta, max(alpha, 2.0 ** (1 - len(diff))))[1]
 
 
 def wilcoxon_pratt(diff: np.ndarray) -> float:
@@ -94,34 +167,66 @@ def smallest_wilcoxon_p(diff: np.ndarray) -> float:
     return float(min(1.0, 2.0 ** (1 - m))) if m else np.nan
 
 
+def satterthwaite_df(sizes, site_variance: float, residual_variance: float) -> float:
+    """Satterthwaite degrees of freedom of the mean of a one-way random-intercept model.
+
+    Var(mu) = phi(s2_u, s2_e) = 1 / sum n_i / (s2_e + n_i s2_u); df =
+    2 phi^2 / (g' I^-1 g), g the gradient of phi in the two variances and I
+    their REML information, evaluated at the estimates (as lmerTest does).
+    With balanced sites it is K - 1, the boundary (site variance 0)
+    included; unbalanced sites move it away from K - 1.
+    """
+    sizes = np.asarray(sizes, dtype="float64")
+    su, se = float(max(site_variance, 0.0)), float(residual_variance)
+    total = sizes / (se + sizes * su)
+    phi = 1 / total.sum()
+    grad = phi**2 * np.array([(sizes**2 / (se + sizes * su) ** 2).sum(), (sizes / (se + sizes * su) ** 2).sum()])
+    site = np.repeat(np.arange(len(sizes)), sizes.astype(np.int64))
+    same = (site[:, None] == site[None, :]).astype("float64")
+    cov = se * np.eye(len(site)) + su * same
+    inv = np.linalg.inv(cov)
+    ones = np.ones(len(site))
+    p = inv - np.outer(inv @ ones, ones @ inv) / (ones @ inv @ ones)
+    parts = (p @ same, p)
+    info = 0.5 * np.array([[np.trace(a @ b) for b in parts] for a in parts])
+    return float(2 * phi**2 / (grad @ np.linalg.solve(info, grad)))
+
+
 def site_clustered_mean(change: pd.Series, site: pd.Series) -> dict:
     """Mean change allowing for clustering by site: a random intercept per site.
 
     Linear mixed model change = mu + u_site + e (statsmodels MixedLM, REML);
-    the 95% CI is mu -/+ t(0.975, K - 1) SE with K sites, since with few sites
-    a normal reference is too narrow. Assumes normal site effects and
-    residuals, sites exchangeable. With few sites the site variance is often
-    estimated at zero (the boundary); ``boundary`` says so, and then the
-    interval is that of an unclustered analysis with K - 1 df. Needs 3 sites.
-    Returns estimate, se, df, ci95 (low, high), site_variance, boundary.
+    the 95% CI and p use t with Satterthwaite degrees of freedom
+    (``satterthwaite_df``, Satterthwaite 1946; Kenward and Roger 1997 give the
+    same df for this one-parameter mean, their SE adjustment aside), not a
+    normal reference and not a fixed K - 1: K - 1 (K sites) is right when
+    the sites differ, and too few when the site variance is estimated at zero
+    (the boundary), where it made the interval cover 98% in
+    benchmarks/calibration.py. ``boundary`` says when the site variance is
+    at zero. Assumes normal site effects and residuals, sites exchangeable.
+    Needs 3 sites. Returns estimate, se, df, ci95 (low, high), p,
+    site_variance, boundary.
     """
     import statsmodels.formula.api as smf
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     data = pd.DataFrame({"change": np.asarray(change, dtype="float64"), "site": np.asarray(site)}).dropna()
     k = data["site"].nunique()
-    out = {"estimate": np.nan, "se": np.nan, "df": k - 1, "ci95": (np.nan, np.nan), "site_variance": np.nan,
-           "boundary": False}
+    out = {"estimate": np.nan, "se": np.nan, "df": np.nan, "ci95": (np.nan, np.nan), "p": np.nan,
+           "site_variance": np.nan, "boundary": False}
     if k < 3 or data["change"].nunique() < 2:
         return out
+    data = data.sort_values("site", kind="stable")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.filterwarnings("ignore", "Random effects covariance is singular")
         fit = smf.mixedlm("change ~ 1", data, groups=data["site"]).fit(reml=True, method="powell")
     estimate, se = float(fit.params["Intercept"]), float(fit.bse["Intercept"])
-    half = stats.t.ppf(0.975, k - 1) * se
     variance = float(fit.cov_re.iloc[0, 0])
-    out.update(estimate=estimate, se=se, ci95=(estimate - half, estimate + half), site_variance=variance,
+    df = satterthwaite_df(data.groupby("site", sort=True).size().to_numpy(), variance, float(fit.scale))
+    half = stats.t.ppf(0.975, df) * se
+    out.update(estimate=estimate, se=se, df=df, ci95=(estimate - half, estimate + half),
+               p=float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else np.nan, site_variance=variance,
                boundary=variance < 1e-6 * max(float(fit.scale), 1e-12))
     return out

@@ -25,7 +25,7 @@ def change_phrase(row, policy: Policy) -> str:
     text += f"; {policy.count(n)} patients"
     if "site_ci95_low" in row and pd.notna(row["site_ci95_low"]):
         text += (f"; allowing for sites, 95% CI {row['site_ci95_low']:.2f} to {row['site_ci95_high']:.2f} "
-                 f"with t on {int(row['site_df'])} df")
+                 f"with t on {row['site_df']:.1f} df")
     text += ")"
     if row["measure"] in LOWER_IS_BETTER:
         text += ", where lower is better"
@@ -33,19 +33,27 @@ def change_phrase(row, policy: Policy) -> str:
 
 
 def test_phrase(row, policy: Policy) -> str:
-    """The paired t-test of a pooled outcomes.csv row with its multiplicity adjustment.
+    """The headline test of a pooled outcomes.csv row with its multiplicity adjustment.
 
-    E.g. 'primary outcome: paired t-test p 0.050, Holm-adjusted over the 2 primary outcomes 0.099'.
+    With the site-aware p (site_p, random intercept per site), that is the
+    headline and the one adjusted; the paired t-test that ignores sites
+    follows. E.g. 'primary outcome: allowing for sites p 0.081 (t on 5.9 df),
+    Holm-adjusted over the 2 primary outcomes 0.162; paired t-test ignoring
+    sites p 0.050'.
     """
     primary = row["measure"] in PRIMARY_OUTCOMES
     role = "primary outcome" if primary else "secondary outcome"
     if not policy.allows(int(row["n_pairs"])) or pd.isna(row["p_t"]):
         return f"{role}: not tested"
-    text = f"{role}: paired t-test p {_p_text(row['p_t'])}"
+    clustered = "site_p" in row and pd.notna(row["site_p"])
+    text = (f"{role}: allowing for sites p {_p_text(row['site_p'])} (t on {row['site_df']:.1f} df)" if clustered
+            else f"{role}: paired t-test p {_p_text(row['p_t'])}")
     if primary and pd.notna(row["p_holm"]):
-        return text + f", Holm-adjusted over the {len(PRIMARY_OUTCOMES)} primary outcomes {_p_text(row['p_holm'])}"
-    if pd.notna(row["q_bh"]):
-        return text + f", Benjamini-Hochberg q over the secondary outcomes {_p_text(row['q_bh'])}"
+        text += f", Holm-adjusted over the {len(PRIMARY_OUTCOMES)} primary outcomes {_p_text(row['p_holm'])}"
+    elif pd.notna(row["q_bh"]):
+        text += f", Benjamini-Hochberg q over the secondary outcomes {_p_text(row['q_bh'])}"
+    if clustered:
+        text += f"; paired t-test ignoring sites p {_p_text(row['p_t'])}"
     return text
 
 

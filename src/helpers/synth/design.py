@@ -129,7 +129,9 @@ ATTRITION = {
 #   + calendar_log_trend_per_year * (years since GP_EXTRACT_START)
 #   + log(anticipation_rate_ratio) * [-anticipation_months <= k <= -1]
 #   + log(site level ratio) * [k >= 1]
-# with no trend in time since referral and no slope change: the segmented model
+#   + log(slope_rate_ratio) * (k - 1) * [k >= 1]
+# with no trend in time since referral and, at the default slope_rate_ratio of 1, no
+# slope change (a test sets it to plant one): the segmented model
 # of helpers.analysis.gp_change has exactly these terms (and more), so it can
 # recover them. A site's level ratio is level_rate_ratio * the multiplier of its
 # embeddedness level (or rising_site_after_multiplier where the link worker picks
@@ -143,6 +145,7 @@ GP = {
     "anticipation_months": 4,
     "anticipation_rate_ratio": 1.8,
     "level_rate_ratio": 0.8,
+    "slope_rate_ratio": 1.0,  # per month after referral, beyond the shared trend (1: no slope change)
     "after_multiplier_by_level": {"bolted_on": 1.05, "fitting_in": 0.95, "belonging": 0.85},
     "rising_site_after_multiplier": 2.2,
     "calendar_log_trend_per_year": 0.05,

@@ -126,7 +126,8 @@ def gp_contacts(sites: list[Site], seed: int, scenario: str = "planted") -> tupl
         # calendar trend at the middle of the covered part of the month
         years = ((lo - start).astype(np.int64) + (days_in - 1) / 2) / 365.25
         mean = (daily * days_in * np.tile(anticipation, len(patients)) * np.repeat(frailty * base, len(_MONTHS))
-                * np.where(k > 0, level, 1.0) * np.exp(D.GP["calendar_log_trend_per_year"] * years))
+                * np.where(k > 0, level * D.GP["slope_rate_ratio"] ** (k - 1.0), 1.0)
+                * np.exp(D.GP["calendar_log_trend_per_year"] * years))
         counts = np.where(keep, rng.poisson(np.where(keep, mean, 0.0)), 0)
         offsets = np.floor(rng.random(int(counts.sum())) * np.repeat(days_in, counts)).astype(np.int64)
         dates = np.repeat(lo, counts) + offsets

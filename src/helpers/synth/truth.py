@@ -80,7 +80,9 @@ def truth(sites, seed: int, attrition: dict, site_facts: dict, evidence: list[di
             "anticipation_rate_ratio": D.GP["anticipation_rate_ratio"],
             "anticipation_months": D.GP["anticipation_months"],
             "calendar_rate_ratio_per_year": round(math.exp(D.GP["calendar_log_trend_per_year"]), 6),
-            "slope_change": 0.0,
+            "slope_rate_ratio": D.GP["slope_rate_ratio"],
+            "slope_rate_ratio_note": "ratio of the rate per month after referral (months 1, 2, ...: level, "
+                                     "level * r, level * r^2, ...), every site; 1 = no slope change",
             "trend_since_referral": 0.0,
         },
         "gp_contacts": {

@@ -28,6 +28,30 @@ def test_ipw_with_a_binary_baseline_standardises_over_the_strata():
     assert low < est < high
 
 
+@pytest.mark.parametrize("seed,n", [(4, 35), (8, 22)])
+def test_ipw_jackknife_refits_the_propensity_model_leaving_out_each_patient(seed, n):
+    # Independent computation: n statsmodels Logit fits, each without one patient.
+    from statsmodels.discrete.discrete_model import Logit
+
+    rng = np.random.default_rng(seed)
+    wave1 = rng.integers(0, 11, n).astype(float)
+    followed = rng.random(n) < 1 / (1 + np.exp(-(wave1 - 5) / 3 - 0.5))
+    wave2 = np.where(followed, wave1 + rng.normal(0.5, 1.5, n), np.nan)
+    exog = np.column_stack([np.ones(n), wave1])
+    change = np.where(followed, wave2 - wave1, 0.0)
+
+    def hajek(rows):
+        p = Logit(followed[rows].astype(float), exog[rows]).fit(disp=0).predict(exog[rows])
+        w = followed[rows] / p
+        return (w * change[rows]).sum() / w.sum()
+
+    loo = np.array([hajek(np.delete(np.arange(n), j)) for j in range(n)])
+    se = np.sqrt((n - 1) / n * ((loo - loo.mean()) ** 2).sum())
+    est = hajek(np.arange(n))
+    half = stats.t.ppf(0.975, followed.sum() - 1) * se
+    assert inverse_probability_weighted(_data(wave1, wave2)) == pytest.approx((est, est - half, est + half), rel=1e-8)
+
+
 def test_multiple_imputation_approaches_regression_imputation_and_rubin_rules():
     rng = np.random.default_rng(4)
     wave1 = rng.normal(5, 2, 80)

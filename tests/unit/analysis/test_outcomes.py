@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from helpers.analysis.outcomes import COLUMNS, MIN_PAIRS, paired_outcomes
 from helpers.analysis.scoring import MEASURES
@@ -179,3 +180,28 @@ def test_paired_outcomes_carry_the_adjusted_columns():
     assert pd.isna(pooled.loc["ons_happy", "p_holm"]) and pooled.loc["ons_happy", "q_bh"] >= pooled.loc["ons_happy", "p_t"]
     site = paired_outcomes(scores, "S1", tests=True)
     assert site["p_holm"].isna().all() and site["q_bh"].notna().all()
+
+
+def test_pooled_rows_with_sites_adjust_the_site_aware_p():
+    # With sites, the headline p of a pooled row is the random-intercept one (site_p): Holm over the
+    # primary family and BH over the rest are applied to it, not to the t-test that ignores sites.
+    rng = np.random.default_rng(8)
+    rows, sites = [], {}
+    for i in range(36):
+        sites[f"P{i}"] = f"S{i % 6}"
+        shift = [-0.6, 0.1, 0.9, 0.4, -0.2, 1.2][i % 6]
+        for measure in ("ons_life_satisfaction", "ons_worthwhile", "ons_happy", "ons_anxious", "gse_total"):
+            base = rng.normal(5, 1)
+            rows += [(f"P{i}", measure, 1, base), (f"P{i}", measure, 2, base + shift + rng.normal(0.3, 1))]
+    scores = pd.DataFrame(rows, columns=["participant_id", "measure", "wave", "value"])
+    pooled = paired_outcomes(scores, "ALL", tests=True, sites=pd.Series(sites)).set_index("measure")
+    assert pooled["site_p"].notna().all() and (pooled["site_p"] != pooled["p_t"]).all()
+    primary = ["ons_life_satisfaction", "gse_total"]
+    np.testing.assert_allclose(pooled.loc[primary, "p_holm"],
+                               multipletests(pooled.loc[primary, "site_p"], method="holm")[1])
+    rest = ["ons_worthwhile", "ons_happy", "ons_anxious"]
+    np.testing.assert_allclose(pooled.loc[rest, "q_bh"], multipletests(pooled.loc[rest, "site_p"], method="fdr_bh")[1])
+    # site_p is the random-intercept mean's t-test on its Satterthwaite df
+    r = pooled.loc["gse_total"]
+    se = (r["site_ci95_high"] - r["site_ci95_low"]) / 2 / stats.t.ppf(0.975, r["site_df"])
+    assert r["site_p"] == pytest.approx(2 * stats.t.sf(abs(r["site_estimate"]) / se, r["site_df"]), rel=1e-6)

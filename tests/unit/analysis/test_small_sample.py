@@ -3,14 +3,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.analysis.small_sample import (hedges_gz, hodges_lehmann, site_clustered_mean, smallest_wilcoxon_p,
-                                           wilcoxon_pratt)
+from helpers.analysis.small_sample import (hedges_gz, hodges_lehmann, hodges_lehmann_level, satterthwaite_df,
+                                           signed_rank_exact, site_clustered_mean, smallest_wilcoxon_p, wilcoxon_pratt)
 
 
 def test_hodges_lehmann_hand_worked():
-    # differences 1..5: Walsh averages run from 1 to 5 with median 3; with n = 5 the exact
-    # signed-rank distribution has P(T+ = 0) = 1/32 > 0.025, so the interval is min to max.
-    assert hodges_lehmann(np.array([1.0, 2, 3, 4, 5])) == pytest.approx((3, 1, 5))
+    # differences 1..5: Walsh averages run from 1 to 5 with median 3. With n = 5 no outcome reaches
+    # p <= 0.05 (the smallest is 2/32), so the test rejects at 2/32: theta below 1 or above 5 (all
+    # signs alike) is rejected, and the interval is min to max. At theta = 3 the differences are
+    # -2, -1, 0, 1, 2: four non-zero, the smallest p is 2/16 > 2/32, so the test cannot reject there
+    # and the attained level at the estimate is 1.
+    assert hodges_lehmann(np.array([1.0, 2, 3, 4, 5])) == pytest.approx((3, 1, 5, 1.0))
     # two differences: Walsh averages 0, 1, 2
     assert hodges_lehmann(np.array([0.0, 2.0]))[0] == pytest.approx(1)
 
@@ -18,7 +21,8 @@ def test_hodges_lehmann_hand_worked():
 @pytest.mark.parametrize("seed,n", [(1, 9), (2, 14), (3, 25)])
 def test_hodges_lehmann_interval_inverts_the_exact_signed_rank_test(seed, n):
     diff = np.random.default_rng(seed).normal(0.7, 1.3, n)  # continuous: no ties
-    estimate, low, high = hodges_lehmann(diff)
+    estimate, low, high, level = hodges_lehmann(diff)
+    assert 0.95 <= level < 1
     i, j = np.triu_indices(n)
     assert estimate == pytest.approx(np.median((diff[i] + diff[j]) / 2))
 
@@ -28,6 +32,47 @@ def test_hodges_lehmann_interval_inverts_the_exact_signed_rank_test(seed, n):
     eps = 1e-9
     assert p(low - eps) <= 0.05 < p(low + eps) + 1e-12
     assert p(high + eps) <= 0.05 < p(high - eps) + 1e-12
+
+
+@pytest.mark.parametrize("seed,n", [(11, 7), (12, 9)])
+def test_signed_rank_exact_with_ties_and_zeros_matches_scipy_permutation(seed, n):
+    diff = np.random.default_rng(seed).integers(-3, 5, n).astype(float)  # whole numbers: ties, zeros
+    for theta in (0.0, 0.5, 1.0, -1.5, 2.0):
+        e = diff - theta
+        if not np.any(e != 0):
+            continue
+        exact = stats.wilcoxon(e, zero_method="pratt", method=stats.PermutationMethod(n_resamples=10**6)).pvalue
+        assert signed_rank_exact(e)[0] == pytest.approx(exact, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed,n", [(21, 8), (22, 10)])
+def test_hodges_lehmann_with_ties_is_the_set_the_exact_test_accepts(seed, n):
+    # Whole-number differences: the interval holds a shift (on the half-integer grid of the Walsh
+    # averages, and the quarter points between) exactly when scipy's exact permutation test of the
+    # shifted differences (Pratt zeros) gives p above 0.05.
+    diff = np.random.default_rng(seed).integers(-2, 5, n).astype(float)
+    _, low, high, _ = hodges_lehmann(diff)
+    for theta in np.arange(low - 1, high + 1.25, 0.25):
+        e = diff - theta
+        p = 1.0 if not np.any(e != 0) else stats.wilcoxon(
+            e, zero_method="pratt", method=stats.PermutationMethod(n_resamples=10**6)).pvalue
+        inside = low < theta < high or (theta in (low, high) and p > 0.05)
+        assert inside == (p > 0.05), theta
+
+
+def test_hodges_lehmann_level_by_enumerating_the_signs():
+    # The attained level at theta: one minus the share of the 2^m equally likely sign patterns of the
+    # non-zero d - theta whose two-sided p (by the same enumeration) is at most 0.05.
+    diff = np.array([0, 1, 1, 2, 2, 2, 3, -1, 4, 1.0])
+    for theta in (0.0, 1.0, 0.5):
+        e = diff - theta
+        ranks = stats.rankdata(np.abs(e))[e != 0]
+        signs = np.array(np.meshgrid(*[[0, 1]] * len(ranks))).reshape(len(ranks), -1).T
+        t = signs @ ranks
+        centre = ranks.sum() / 2
+        p = np.array([(np.abs(t - centre) >= abs(x - centre) - 1e-9).mean() for x in t])
+        assert hodges_lehmann_level(diff, theta) == pytest.approx(1 - (p <= 0.05).mean())
+        assert hodges_lehmann_level(diff, theta) >= 0.95
 
 
 def test_hedges_gz_correction_and_interval():
@@ -77,7 +122,29 @@ def test_site_clustered_mean_matches_the_balanced_one_way_anova():
     assert out["se"] == pytest.approx(np.sqrt(ms_between / (k * m)), rel=1e-3)
     half = stats.t.ppf(0.975, k - 1) * out["se"]
     assert out["ci95"] == pytest.approx((change.mean() - half, change.mean() + half), rel=1e-3)
-    assert out["df"] == 6 and not out["boundary"]
+    # balanced: Satterthwaite's df is K - 1 (Var(mu) is MS_between / N, on K - 1 df)
+    assert out["df"] == pytest.approx(6) and not out["boundary"]
+    assert out["p"] == pytest.approx(2 * stats.t.sf(abs(change.mean()) / out["se"], 6), rel=1e-3)
+
+
+def test_satterthwaite_df_balanced_and_unbalanced():
+    # Balanced sites: K - 1 whatever the variances, the boundary included.
+    for site_variance in (0.0, 0.3, 50.0):
+        assert satterthwaite_df([6] * 7, site_variance, 1.0) == pytest.approx(6)
+    # Unbalanced, no site variance: df = 2 Var^2 / Var(Var-hat) by the delta method with the REML
+    # information of (s2_u, s2_e) written out by hand for two sites of sizes 1 and 3, s2_e = 1.
+    sizes = np.array([1, 3, 2])
+    df = satterthwaite_df(sizes, 0.0, 1.0)
+    n = sizes.sum()
+    # at s2_u = 0 the model is iid normal: P = I - J/n; tr(P Z Z' P Z Z') etc. by brute force
+    site = np.repeat(np.arange(3), sizes)
+    zz = (site[:, None] == site[None, :]).astype(float)
+    p = np.eye(n) - np.ones((n, n)) / n
+    info = 0.5 * np.array([[np.trace(p @ zz @ p @ zz), np.trace(p @ zz @ p)], [np.trace(p @ p @ zz), np.trace(p @ p)]])
+    phi = 1 / n
+    grad = np.array([(sizes**2).sum() / n**2, 1 / n])
+    assert df == pytest.approx(2 * phi**2 / (grad @ np.linalg.solve(info, grad)))
+    assert 0 < df < n - 1
 
 
 def test_site_clustered_mean_reports_the_boundary_and_needs_three_sites():
