@@ -84,28 +84,36 @@ def signed_rank_exact(diff: np.ndarray, alpha: float = 0.05) -> tuple[float, flo
     return p, size
 
 
+EXACT_SIGNED_RANK_MAX = 100  # differences; above, the signed-rank test uses its normal approximation
+
+
 def hodges_lehmann(diff: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float, float]:
     """Hodges-Lehmann estimate of the median difference, its distribution-free interval and attained level.
 
     The estimate is the median of the Walsh averages (d_i + d_j) / 2, i <= j.
-    The interval is the set of shifts theta that the exact conditional
-    signed-rank test of d - theta does not reject (Pratt's zeros, mid-ranks
-    for ties; Bauer 1972, Lehmann 1975), searched outwards from the estimate
-    over the Walsh averages and the points between them; its ends are Walsh
-    averages. Whole-number scores give ties and zeros, so the test's null
-    distribution is discrete and its size below alpha: the attained level,
-    one minus the size of the test at the estimate, is returned with the
-    interval (``hodges_lehmann_level``). With n <= 5 differences no outcome
-    reaches p <= 0.05, so the test rejects at the smallest p that n distinct
-    differences can reach, 2 / 2^n, and the level can fall below 95% (as R's
-    ``wilcox.test`` does when the level is not achievable). Assumes the
-    differences symmetric about their median. NaN below 2 differences.
+    The interval is the set of shifts theta that the conditional signed-rank
+    test of d - theta does not reject (Pratt's zeros, mid-ranks for ties;
+    Bauer 1972, Lehmann 1975); its ends are Walsh averages. Up to
+    EXACT_SIGNED_RANK_MAX differences the test is exact: whole-number scores
+    give ties and zeros, so its null distribution is discrete and its size
+    below alpha, and the attained level, one minus the size of the test at
+    the estimate, is returned (``hodges_lehmann_level``). With n <= 5 no
+    outcome reaches p <= 0.05, so the test rejects at the smallest p that n
+    distinct differences can reach, 2 / 2^n, and the level can fall below 95%
+    (as R's ``wilcox.test`` does when the level is not achievable). Above
+    EXACT_SIGNED_RANK_MAX the test is its normal approximation with the tie
+    variance (exact enumeration costs n^3; a pooled analysis of a national
+    study has thousands of pairs), the level is the nominal 1 - alpha, and
+    the Walsh averages are counted, never listed. Assumes the differences
+    symmetric about their median. NaN below 2 differences.
     Returns (estimate, low, high, level).
     """
     diff = np.sort(np.asarray(diff, dtype="float64"))
     n = len(diff)
     if n < 2:
         return np.nan, np.nan, np.nan, np.nan
+    if n > EXACT_SIGNED_RANK_MAX:
+        return _hodges_lehmann_large(diff, alpha)
     i, j = np.triu_indices(n)
     walsh = (diff[i] + diff[j]) / 2
     estimate = float(np.median(walsh))
@@ -130,15 +138,102 @@ def hodges_lehmann(diff: np.ndarray, alpha: float = 0.05) -> tuple[float, float,
     return estimate, float(lo), float(hi), float(level)
 
 
+def _walsh_at_most(diff: np.ndarray, theta: float) -> int:
+    """How many Walsh averages (d_i + d_j) / 2, i <= j, of the sorted ``diff`` are <= theta."""
+    below = np.searchsorted(diff, 2 * theta - diff, side="right")  # j with d_j <= 2 theta - d_i
+    return int(np.clip(below - np.arange(len(diff)), 0, None).sum())
+
+
+def _walsh_nearest(diff: np.ndarray, theta: float, side: str) -> float | None:
+    """The nearest Walsh average of the sorted ``diff`` to theta: "below" (<= theta), "above" (>= theta),
+    "under" (< theta) or "over" (> theta); None when there is none."""
+    n, i = len(diff), np.arange(len(diff))
+    if side in ("below", "under"):
+        j = np.searchsorted(diff, 2 * theta - diff, side="right" if side == "below" else "left") - 1
+        ok = j >= i
+        return float(((diff + diff[np.clip(j, 0, n - 1)]) / 2)[ok].max()) if ok.any() else None
+    j = np.maximum(np.searchsorted(diff, 2 * theta - diff, side="left" if side == "above" else "right"), i)
+    ok = j < n
+    return float(((diff + diff[np.clip(j, 0, n - 1)]) / 2)[ok].min()) if ok.any() else None
+
+
+def _walsh_order_statistic(diff: np.ndarray, k: int) -> float:
+    """The k-th smallest (1-based) Walsh average of the sorted ``diff``, found by counting."""
+    low, high = float(diff[0]) - 1, float(diff[-1])  # fewer than k at or below low; all at or below high
+    for _ in range(200):  # bisection on the value; each step counts in n log n
+        mid = (low + high) / 2
+        if mid in (low, high):
+            break
+        if _walsh_at_most(diff, mid) >= k:
+            high = mid
+        else:
+            low = mid
+    return _walsh_nearest(diff, high, "below")  # the one Walsh average in (low, high]
+
+
+def _signed_rank_z(diff: np.ndarray) -> float:
+    """The signed-rank statistic of ``diff`` standardised under its conditional null (Pratt, mid-ranks).
+
+    E(T+) = sum(r) / 2 and Var(T+) = sum(r^2) / 4 over the non-zero differences,
+    each sign + or - with probability 1/2 given the ranks.
+    """
+    ranks = stats.rankdata(np.abs(diff))
+    nonzero = diff != 0
+    if not nonzero.any():
+        return 0.0
+    r = ranks[nonzero]
+    return float((r[diff[nonzero] > 0].sum() - r.sum() / 2) / np.sqrt((r ** 2).sum() / 4))
+
+
+def _hodges_lehmann_large(diff: np.ndarray, alpha: float) -> tuple[float, float, float, float]:
+    """``hodges_lehmann`` for many differences: counted Walsh averages, the normal-approximation test.
+
+    As in the exact case the interval is the run of accepted shifts around the
+    estimate, tried at Walsh averages and in the gaps between them (the
+    statistic changes only there), found by bisection over the averages' order.
+    """
+    total = len(diff) * (len(diff) + 1) // 2
+    lower, upper = total // 2 + (total % 2), total // 2 + 1  # the middle order statistics (1-based)
+    estimate = (_walsh_order_statistic(diff, lower) + _walsh_order_statistic(diff, upper)) / 2
+    z = stats.norm.ppf(1 - alpha / 2)
+
+    def accepted(theta):
+        return abs(_signed_rank_z(diff - theta)) < z
+
+    def last_accepted(inside: int, outside: int) -> float:
+        """The accepted order statistic nearest `outside` (an index beyond the averages: rejected)."""
+        while abs(outside - inside) > 1:
+            middle = (inside + outside) // 2
+            if accepted(_walsh_order_statistic(diff, middle)):
+                inside = middle
+            else:
+                outside = middle
+        return _walsh_order_statistic(diff, inside)
+
+    def end(side_from: float, step: str) -> float:
+        beyond = _walsh_nearest(diff, side_from, step)
+        if beyond is None or not accepted((side_from + beyond) / 2):
+            return side_from
+        return beyond  # the gap after the last accepted average is accepted: the set reaches the next one
+
+    low = end(last_accepted(lower, 0), "under")
+    high = end(last_accepted(upper, total + 1), "over")
+    return float(estimate), float(low), float(high), 1 - alpha
+
+
 def hodges_lehmann_level(diff: np.ndarray, theta: float, alpha: float = 0.05) -> float:
     """Attained confidence level of the ``hodges_lehmann`` interval at the shift ``theta``.
 
     One minus the size of the exact conditional signed-rank test of
     d - theta (its tie and zero pattern), at the rejection level the
     interval uses: the probability that the interval holds theta when theta
-    is the true median and the differences are symmetric about it.
+    is the true median and the differences are symmetric about it. Above
+    EXACT_SIGNED_RANK_MAX differences, the nominal 1 - alpha of the normal
+    approximation.
     """
     diff = np.asarray(diff, dtype="float64")
+    if len(diff) > EXACT_SIGNED_RANK_MAX:
+        return 1 - alpha
     return 1 - signed_rank_exact(diff - theta, max(alpha, 2.0 ** (1 - len(diff))))[1]
 
 

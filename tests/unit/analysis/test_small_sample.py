@@ -155,3 +155,53 @@ def test_site_clustered_mean_reports_the_boundary_and_needs_three_sites():
     out = site_clustered_mean(pd.Series(change), pd.Series(site))
     assert out["boundary"] and out["site_variance"] < 1e-6
     assert np.isnan(site_clustered_mean(pd.Series([1.0, 2, 3, 4]), pd.Series([0, 0, 1, 1]))["estimate"])
+
+
+@pytest.mark.parametrize("seed, n", [(1, 101), (2, 180), (3, 260)])
+def test_hodges_lehmann_above_the_exact_limit_inverts_scipys_normal_approximation(seed, n):
+    # Above EXACT_SIGNED_RANK_MAX the interval is the set of shifts that scipy's normal-approximation
+    # Wilcoxon test (Pratt zeros, tie variance, no continuity correction) does not reject at 5%.
+    import warnings
+
+    from scipy import stats
+
+    from helpers.analysis.small_sample import EXACT_SIGNED_RANK_MAX
+
+    assert n > EXACT_SIGNED_RANK_MAX
+    rng = np.random.default_rng(seed)
+    diff = rng.integers(-4, 7, n).astype(float) if seed % 2 else rng.normal(0.4, 1.5, n).round(1)
+    i, j = np.triu_indices(n)
+    walsh = np.unique((diff[i] + diff[j]) / 2)
+    estimate, low, high, level = hodges_lehmann(diff)
+    assert estimate == pytest.approx(np.median((np.sort(diff)[i] + np.sort(diff)[j]) / 2))
+    assert level == 0.95 and low in walsh and high in walsh
+
+    def rejected(theta):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return stats.wilcoxon(diff - theta, zero_method="pratt", method="approx", correction=False).pvalue <= 0.05
+
+    grid = np.concatenate([walsh, (walsh[1:] + walsh[:-1]) / 2])
+    accepted = grid[[not rejected(t) for t in grid]]
+    below, above = walsh[walsh <= accepted.min()], walsh[walsh >= accepted.max()]
+    assert (low, high) == (below.max(), above.min())
+
+
+def test_hodges_lehmann_of_many_whole_number_differences_is_counted_not_listed():
+    # 11,000 pairs, as pooled over a national study: 60 million Walsh averages are never listed.
+    # Independent check: with whole-number scores the Walsh averages' distribution is the
+    # self-convolution of the score counts.
+    rng = np.random.default_rng(11)
+    diff = rng.integers(-5, 8, 11_000).astype(float)
+    values, counts = np.unique(diff, return_counts=True)
+    offset = int(values.min())
+    c = np.zeros(int(values.max()) - offset + 1)
+    c[values.astype(int) - offset] = counts
+    pairs = np.convolve(c, c)  # ordered pairs by sum
+    pairs[::2] += c  # i == j pairs, counted once more before halving: i <= j pairs
+    pairs /= 2
+    cumulative, total = np.cumsum(pairs), pairs.sum()
+    sums = np.arange(len(pairs)) + 2 * offset
+    median = (sums[np.searchsorted(cumulative, (total + 1) // 2)] + sums[np.searchsorted(cumulative, total // 2 + 1)]) / 4
+    estimate, low, high, level = hodges_lehmann(diff)
+    assert estimate == median and low <= estimate <= high and level == 0.95
