@@ -38,9 +38,14 @@ def dataset_fingerprint(dataset: Dataset, reads: list[str] | None = None) -> str
 
 def site_fingerprints(dataset: Dataset, reads: list[str] | None = None) -> dict[str, str]:
     """Hash of each site's rows of the tables read (default: all, shared tables included) and of
-    dataset.yml, by site; the dataset is split once (Dataset.split_sites)."""
-    return {site_id: _tables_digest(site.tables, site.metadata)
-            for site_id, site in dataset.only(reads).split_sites().items()}
+    dataset.yml, by site; the dataset is split once (Dataset.split_sites).
+
+    The whole sites table counts for every site, as a site job reads it whole
+    (`write_site_slices`): excerpt labels number a site among all the sites."""
+    read = dataset.only(reads)
+    every_site = {"sites": read.tables["sites"]} if "sites" in read.tables else {}
+    return {site_id: _tables_digest({**site.tables, **every_site}, site.metadata)
+            for site_id, site in read.split_sites().items()}
 
 
 def code_roots() -> tuple[Path, ...]:

@@ -67,3 +67,27 @@ def test_editing_an_importer_keeps_every_job_key_and_editing_an_analysis_module_
     assert tree_digest(code_roots()) == before
     (copy / "analysis" / "outcomes.py").write_text((copy / "analysis" / "outcomes.py").read_text() + "\n# edit\n")
     assert tree_digest(code_roots()) != before
+
+
+def test_a_site_key_notices_another_sites_row_in_the_sites_table():
+    # A site job reads the whole sites table (excerpt labels number a site among all sites),
+    # so renaming or editing another site must re-run it; its other tables stay its own.
+    from dataclasses import replace
+
+    from helpers.data.dataset import load_dataset
+    from helpers.pipeline.fingerprint import site_fingerprints
+
+    from support import EMBEDDED
+
+    dataset = load_dataset(EMBEDDED)
+    before = site_fingerprints(dataset)
+    sites = dataset.tables["sites"].copy()
+    sites.loc[sites["site_id"] == "S7", "region"] = "Elsewhere"
+    edited = replace(dataset, tables={**dataset.tables, "sites": sites})
+    after = site_fingerprints(edited)
+    assert all(after[s] != before[s] for s in before)
+    gp = dataset.tables["gp_contacts"]
+    s7 = set(dataset.tables["participants"].query("site_id == 'S7'")["participant_id"])
+    fewer = replace(dataset, tables={**dataset.tables, "gp_contacts": gp[~gp["participant_id"].isin(s7)]})
+    changed = {s for s, key in site_fingerprints(fewer).items() if key != before[s]}
+    assert changed == {"S7"}  # another site's GP contacts are not this site's input
