@@ -110,7 +110,7 @@ def test_published_notebooks_name_no_machine_path(book):
         text = path.read_text(encoding="utf-8")
         assert str(book) not in text and ".linkbook-cache" not in text and "staging" not in text, path.name
     site = (sources / "sites" / "S1.ipynb").read_text(encoding="utf-8")
-    assert "results/parts/site-S1" in site
+    assert "results/parts/site-S1" in site and 'site_data = None' in site  # re-run: reads the dataset
 
 
 def test_executed_notebooks_are_downloadable(book):

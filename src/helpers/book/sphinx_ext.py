@@ -52,6 +52,7 @@ margin repeats the synthetic banner on every printed page.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import re
 from pathlib import Path
@@ -140,6 +141,15 @@ def _number_figures_per_page() -> None:
     TocTreeCollector.assign_figure_numbers = assign_figure_numbers
 
 
+def _escape_theme_titles(app, pagename, templatename, context, doctree):
+    """sphinx-book-theme puts the page title as plain text (`title.astext()`) into its print-only
+    heading, `<h1>{{ pagetitle }}</h1>`, and the root title into the sidebar, unescaped: a title
+    made from data (a region's name heads its page) would run as HTML. Escape both."""
+    for key in ("pagetitle", "root_title"):
+        if isinstance(context.get(key), str):
+            context[key] = html.escape(context[key], quote=False)
+
+
 def _accessible_body(app, pagename, templatename, context, doctree):
     body = context.get("body")
     if body:
@@ -225,6 +235,7 @@ def _cache_compiled_templates(app):
 def setup(app):
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("html-page-context", _accessible_body)
+    app.connect("html-page-context", _escape_theme_titles, priority=999)  # after the theme sets them
     app.connect("source-read", _figure_options)
     app.connect("config-inited", _theme_overrides)
     app.connect("build-finished", _write_print_banner)

@@ -60,7 +60,7 @@ def execute_job(job: Job, root: str, staging_root: str, context: dict, fresh_ker
     if error is None:
         error = undeclared_results(stage / "results", job)
     if error is None:
-        finish_notebook(stage / "notebook.ipynb", job, context, started, duration, parameters["results_dir"])
+        finish_notebook(stage / "notebook.ipynb", job, context, started, duration, parameters)
     return JobResult(job.name, "failed" if error else "ok", duration, str(stage), error, started)
 
 
@@ -116,14 +116,16 @@ def _stderr_to(log):
         os.close(saved)
 
 
-def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float, staged: str) -> None:
+def finish_notebook(path: Path, job: Job, context: dict, started: float, duration: float, ran_with: dict) -> None:
     """Make the executed notebook ready to publish: fill {{name}} placeholders in markdown
     (e.g. a site's title) with the parameter's value escaped as literal text, hide papermill's
     injected parameter cell, and add a provenance box under the title.
 
-    The notebook ran with `results_dir` pointing at its staging folder (`staged`, a path on
-    this machine with a random run name); the published notebook names the planned folder
-    instead, so no machine path is published and the same job gives the same notebook."""
+    The notebook ran with parameters of this run only (`ran_with`): `results_dir` in its staging
+    folder and a site's `site_data` slice, paths on this machine with a random run name. The
+    published notebook shows the planned parameters instead (the planned results folder;
+    `site_data = None`, which reads the same rows from the dataset when the notebook is run
+    again), so no machine path is published and the same job gives the same notebook."""
     import nbformat
 
     from helpers.report.disclosure import Policy
@@ -135,12 +137,17 @@ def finish_notebook(path: Path, job: Job, context: dict, started: float, duratio
     papermill = notebook.metadata.setdefault("papermill", {})
     papermill["input_path"] = f"notebooks/{job.template}"  # not the object read
     papermill.pop("output_path", None)  # the staging file
+    run_only = {key: value for key, value in ran_with.items() if job.parameters.get(key) != value}
     if "parameters" in papermill:
-        papermill["parameters"] = {**papermill["parameters"], "results_dir": job.parameters["results_dir"]}
+        papermill["parameters"] = {**papermill["parameters"], **{k: job.parameters.get(k) for k in run_only}}
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags:
-            cell.source = cell.source.replace(staged, job.parameters["results_dir"])
+            for key, value in run_only.items():
+                planned = job.parameters.get(key)
+                for quote in ('"', "'"):
+                    shown = "None" if planned is None else f"{quote}{planned}{quote}"
+                    cell.source = cell.source.replace(f"{quote}{value}{quote}", shown)
             if "remove-cell" not in tags:
                 cell.metadata["tags"] = [*tags, "remove-cell"]
         if cell.cell_type == "markdown":
