@@ -240,17 +240,24 @@ def _open_pairs(graph: nx.Graph) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return pairs
 
 
-def _role_counts(pairs, labels: np.ndarray, nodes: list[str]) -> np.ndarray:
-    """Brokered pairs per node (rows, `nodes` order) and role (columns BROKERAGE_ROLES) for integer labels."""
-    out = np.zeros((len(nodes), len(BROKERAGE_ROLES)))
-    for i, b in enumerate(nodes):
-        a, c = pairs[b]
-        if not a.size:
-            continue
-        la, lc, lb = labels[a], labels[c], labels[i]
+def _role_counts(pairs, labels: np.ndarray, nodes: list[str], chunk: int = 100) -> np.ndarray:
+    """Brokered pairs per labelling, node (`nodes` order) and role (BROKERAGE_ROLES), for the integer
+    labels of each row of `labels` (labellings x nodes): an array labellings x nodes x roles. Labellings
+    are counted `chunk` at a time, so memory stays within chunk x open pairs."""
+    labels = np.atleast_2d(labels)
+    owner = np.concatenate([np.full(pairs[b][0].size, i) for i, b in enumerate(nodes)] or [np.zeros(0, int)])
+    a = np.concatenate([pairs[b][0] for b in nodes] or [np.zeros(0, int)]).astype(int)
+    c = np.concatenate([pairs[b][1] for b in nodes] or [np.zeros(0, int)]).astype(int)
+    onehot = np.zeros((owner.size, len(nodes)))
+    onehot[np.arange(owner.size), owner] = 1.0
+    out = np.zeros((len(labels), len(nodes), len(BROKERAGE_ROLES)))
+    for first in range(0, len(labels), chunk):
+        rows = labels[first:first + chunk]
+        la, lc, lb = rows[:, a], rows[:, c], rows[:, owner]
         same = la == lc
-        out[i] = [np.sum(same & (la == lb)), np.sum(same & (la != lb)),
-                  np.sum(~same & ((la == lb) | (lc == lb))), np.sum(~same & (la != lb) & (lc != lb))]
+        roles = (same & (la == lb), same & (la != lb), ~same & ((la == lb) | (lc == lb)), ~same & (la != lb) & (lc != lb))
+        for j, role in enumerate(roles):
+            out[first:first + chunk, :, j] = role @ onehot
     return out
 
 
@@ -268,9 +275,9 @@ def brokerage_null(graph: nx.Graph, group: str = "side", permutations: int = BRO
     codes = {g: i for i, g in enumerate(sorted({graph.nodes[n][group] for n in nodes}))}
     labels = np.array([codes[graph.nodes[n][group]] for n in nodes])
     pairs = _open_pairs(graph)
-    observed = _role_counts(pairs, labels, nodes)
+    observed = _role_counts(pairs, labels, nodes)[0]
     rng = np.random.default_rng(seed)
-    null = np.stack([_role_counts(pairs, rng.permutation(labels), nodes) for _ in range(permutations)])
+    null = _role_counts(pairs, np.stack([rng.permutation(labels) for _ in range(permutations)]), nodes)
     observed = np.column_stack([observed, observed.sum(axis=1)])
     null = np.concatenate([null, null.sum(axis=2, keepdims=True)], axis=2)
     mean, sd = null.mean(axis=0), null.std(axis=0)

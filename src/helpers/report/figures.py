@@ -32,8 +32,8 @@ def mark_synthetic(synthetic: bool) -> None:
 def stamped(fig: Figure) -> Figure:
     """`fig` with the synthetic mark in its bottom right corner, once, when figures are marked."""
     if _marked["synthetic"] and not getattr(fig, "_linkbook_stamped", False):
-        fig.text(0.995, 0.005, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=9, fontweight="bold",
-                 color="#7a1f00", alpha=0.85)
+        fig.text(0.995, 0.005, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=max(9, smallest_readable_pt(fig)),
+                 fontweight="bold", color="#7a1f00", alpha=0.85)
         fig._linkbook_stamped = True
     return fig
 
@@ -58,9 +58,10 @@ def use_book_style() -> None:
     id salt and no creation date. Text is drawn as it is (no mathtext): labels are data,
     and a `$` in one is a dollar.
 
-    Each figure is laid out once, by the `tight_layout()` of the function that makes
-    it, and drawn once, by the inline backend: the saved figure is its `figsize`, with
-    no tight bounding box (which drew every figure once more, unseen, to measure it).
+    Each figure is laid out once, when it is shown (`lay_out`, after `readable_text` has
+    set its final text sizes), and drawn once, by the inline backend: the saved figure is
+    its `figsize`, with no tight bounding box (which drew every figure once more, unseen,
+    to measure it).
     """
     _marked["synthetic"] = False
     reset_table_numbers()
@@ -88,22 +89,42 @@ COLUMN_PX = 688  # the book's text column in a 1280 px wide window: wider figure
 MIN_TEXT_PX = 10  # the smallest text a figure may show at that width
 
 
+def lay_out(fig: Figure, rect: tuple | None = None) -> Figure:
+    """Mark `fig` to be laid out (tight layout, within `rect` if given) when it is shown, by
+    `readable_text`: after any text too small to read has been enlarged, so that the layout is
+    computed once, with the final sizes. Returns `fig`."""
+    fig._linkbook_layout = {"rect": rect}
+    return fig
+
+
+def smallest_readable_pt(fig: Figure, column_px: float = COLUMN_PX, min_px: float = MIN_TEXT_PX) -> float:
+    """The smallest font size (points) that `fig`, saved at its `figsize`, shows at `min_px` CSS pixels
+    or more once scaled to fit a `column_px` column."""
+    return min_px * 0.75 / min(1.0, column_px / (fig.get_figwidth() * 96))
+
+
 def readable_text(fig: Figure, column_px: float = COLUMN_PX, min_px: float = MIN_TEXT_PX) -> Figure:
     """Enlarge every text of `fig` that would be shown smaller than `min_px` CSS pixels once the
-    figure, cropped to its drawing as it is saved, is scaled to fit a `column_px` column (SVG:
-    72 units an inch, a CSS pixel is 0.75 of one); then lay it out again. Returns `fig`."""
-    for _ in range(4):  # larger text can widen the drawing, which shrinks it again
-        width_in = fig.get_tightbbox(fig.canvas.get_renderer()).width + 2 * plt.rcParams["savefig.pad_inches"]
-        smallest = min_px * 0.75 / min(1.0, column_px / (width_in * 96))
-        small = [text for text in fig.findobj(Text) if text.get_text() and text.get_fontsize() < smallest - 0.01]
-        if not small:
-            break
-        for text in small:
-            text.set_fontsize(smallest * 1.04)  # a margin for the next widening
-        if fig.get_layout_engine() is None:
-            with warnings.catch_warnings():  # a figure that cannot be laid out tighter keeps its layout
-                warnings.simplefilter("ignore")
-                fig.tight_layout()
+    figure, saved at its `figsize` (no tight bounding box), is scaled to fit a `column_px` column
+    (SVG: 72 units an inch, a CSS pixel is 0.75 of one); then lay the figure out: the layout
+    `lay_out` deferred, or, for a figure laid out already whose text grew, again. Nothing is drawn
+    or measured to decide. Returns `fig`."""
+    smallest = smallest_readable_pt(fig, column_px, min_px)
+    grew = False
+    for ax in fig.axes:  # tick labels, including those the axis makes when it is drawn
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_major_ticks(1)[0].label1.get_fontsize() < smallest - 0.01:
+                axis.set_tick_params(which="both", labelsize=smallest)
+                grew = True
+    small = [text for text in fig.findobj(Text) if text.get_text() and text.get_fontsize() < smallest - 0.01]
+    for text in small:
+        text.set_fontsize(smallest)
+    deferred = getattr(fig, "_linkbook_layout", None)
+    if deferred is not None or ((grew or small) and fig.get_layout_engine() is None):
+        with warnings.catch_warnings():  # a figure that cannot be laid out tighter keeps its layout
+            warnings.simplefilter("ignore")
+            fig.tight_layout(**(deferred or {}))  # a rect costs a second pass: only where given
+        fig._linkbook_layout = None
     return fig
 
 
@@ -172,8 +193,7 @@ def paired_figure(scores: pd.DataFrame, uk_means: dict, bands: pd.DataFrame, pol
     if handles:
         legend_ax.legend(handles, labels, loc="center", frameon=False, fontsize=10,
                          title="Higher is better, except for anxiety", title_fontsize=10)
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)
 
 
 def trajectory_figure(trajectory: pd.DataFrame, policy: Policy, title: str = "", fitted: pd.DataFrame | None = None):
@@ -213,8 +233,7 @@ def trajectory_figure(trajectory: pd.DataFrame, policy: Policy, title: str = "",
     ax.legend(frameon=False, fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)
 
 
 def time_use_figure(time_use: pd.DataFrame):
@@ -227,8 +246,7 @@ def time_use_figure(time_use: pd.DataFrame):
     ax.invert_yaxis()
     ax.set_xlabel("share of observed minutes (%)")
     ax.set_xlim(0, max(shares.max() * 1.2, 10))
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)
 
 
 def forest_figure(outcomes: pd.DataFrame, policy: Policy):
@@ -267,8 +285,7 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
                              f"Rows with fewer than {policy.threshold} patients,\nor withheld so that none can be\n"
                              "recovered from the others\n(disclosure control): not drawn.\n"
                              "Diamond: all sites pooled.", fontsize=9, va="center")
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)
 
 
 def key_findings_figure(pooled: pd.DataFrame, gp_change: pd.DataFrame, policy: Policy):
@@ -320,5 +337,4 @@ def key_findings_figure(pooled: pd.DataFrame, gp_change: pd.DataFrame, policy: P
     right.set_xticks([0.25, 0.5, 1, 2, 4])
     right.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
     right.xaxis.set_minor_formatter(plt.NullFormatter())
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)

@@ -13,7 +13,7 @@ from matplotlib.patches import FancyArrowPatch
 
 from helpers.analysis.embeddedness import LEVEL_NAMES, LEVELS, NO_EVIDENCE, THRESHOLDS
 from helpers.analysis.network import NODE_TYPES, POOLED, network_layout
-from helpers.report.figures import PALETTE
+from helpers.report.figures import PALETTE, lay_out, readable_text, smallest_readable_pt
 
 # node_type -> (colour, marker): people are circles, organisations squares.
 STYLE = {
@@ -113,13 +113,15 @@ def network_figure(graph: nx.Graph, figsize=None):
     ax.axis("off")
     ax.legend(handles=_legend(graph, top_weight, pooled, crossing), loc="upper center",
               bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=9)  # 4 overflow once text is enlarged
-    fig.tight_layout()
-    if pooled:
-        for a, b, rad, n_ties in bends:
-            ax.text(*_arc_middle(ax, pos[a], pos[b], rad), f"{n_ties}", fontsize=8.5, ha="center", va="center",
-                    zorder=2, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#bbbbbb", lw=0.6))
-        ax.text(0.0, 0.0, "Numbers on the lines: how many site ties each pooled tie sums.", fontsize=8.5,
-                color="#444444", transform=ax.transAxes)
+    if not pooled:
+        return lay_out(fig)
+    readable_text(lay_out(fig))  # laid out now, text at its final size: the tie counts go on the arcs as drawn
+    size = max(8.5, smallest_readable_pt(fig))
+    for a, b, rad, n_ties in bends:
+        ax.text(*_arc_middle(ax, pos[a], pos[b], rad), f"{n_ties}", fontsize=size, ha="center", va="center",
+                zorder=2, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#bbbbbb", lw=0.6))
+    ax.text(0.0, 0.0, "Numbers on the lines: how many site ties each pooled tie sums.", fontsize=size,
+            color="#444444", transform=ax.transAxes)
     return fig
 
 
@@ -172,8 +174,7 @@ def link_worker_figure(table: pd.DataFrame):
     axes[0].invert_yaxis()
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
                bbox_to_anchor=(0.5, 0.0))  # inside the figure: it is not cropped to fit
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
-    return fig
+    return lay_out(fig, rect=(0, 0.1, 1, 1))
 
 
 def _context_handles(rows: pd.DataFrame) -> list:
@@ -217,8 +218,7 @@ def network_context_figure(table: pd.DataFrame):
     right.grid(axis="x", visible=False)
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
                bbox_to_anchor=(0.5, 0.0))  # inside the figure: it is not cropped to fit
-    fig.tight_layout(rect=(0, 0.08, 1, 0.97))
-    return fig
+    return lay_out(fig, rect=(0, 0.08, 1, 0.97))
 
 
 def _spread(rows: pd.DataFrame, row) -> float:

@@ -14,7 +14,7 @@ from matplotlib.ticker import PercentFormatter
 
 from helpers.analysis.cmoc import ALL_SITES, VERDICTS
 from helpers.analysis.embeddedness import LEVEL_NAMES, LEVELS, THRESHOLDS
-from helpers.report.figures import PALETTE
+from helpers.report.figures import PALETTE, lay_out
 
 POSITION_COLOURS = {"bolted_on": PALETTE[3], "fitting_in": PALETTE[8], "belonging": PALETTE[2],
                     "no evidence": PALETTE[7]}
@@ -56,8 +56,7 @@ def continuum_figure(rows: pd.DataFrame):
     ax.set_xticks([-1, THRESHOLDS[0], 0, THRESHOLDS[1], 1], ["-1", "-1/3", "0", "+1/3", "+1"], fontsize=10)
     ax.set_xlabel("score: bolted on -1, fitting in 0, belonging +1 (line: 95% bootstrap interval)", fontsize=10)
     ax.grid(axis="y", visible=False)
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)
 
 
 def concept_figure(shares: pd.DataFrame):
@@ -75,8 +74,7 @@ def concept_figure(shares: pd.DataFrame):
         tick.set_fontweight("bold" if tick.get_text().endswith("(any)") else "normal")
         tick.set_fontsize(9.5)
     ax.tick_params(length=0)
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)
 
 
 def _label_groups(data: pd.DataFrame, x: str, y: str) -> list[tuple[float, float, str]]:
@@ -124,8 +122,7 @@ def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho:
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     for ax in axes.ravel()[n:]:
         ax.axis("off")
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)
 
 
 def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
@@ -157,5 +154,4 @@ def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, frameon=False,
               fontsize=10, title="cell: supporting / refuting / refining segments; R: refined" if annotate else None,
               title_fontsize=10)
-    fig.tight_layout()
-    return fig
+    return lay_out(fig)

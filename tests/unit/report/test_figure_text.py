@@ -18,7 +18,7 @@ from helpers.report.figures import COLUMN_PX, forest_figure, readable_text, use_
 def smallest_text_px(fig) -> float:
     """From the SVG itself: its width in user units and its font sizes, scaled as the browser shows it."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    fig.savefig(buffer, format="svg")  # as the book saves it: its figsize, no tight bounding box
     svg = buffer.getvalue()
     width_units = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))
     shown_px = min(width_units * 4 / 3, COLUMN_PX)
