@@ -218,7 +218,7 @@ def gp_replicate(seed: int) -> list[tuple]:
             if r.comparison == "level_change":
                 rows.append(("gp_level_change_pooled_test", "reject", float(not r.ci95_low <= 1 <= r.ci95_high)))
     crit = estimates.assign(t=stats.t.ppf(0.975, estimates["df"].clip(lower=1)))
-    for comparison in ("window_naive", "level_change"):
+    for comparison in ("window_naive", "level_change", "slope_change"):
         part = crit[(crit["comparison"] == comparison) & np.isfinite(crit["se"])]
         for r in part.itertuples():
             low, high = math.exp(r.log_rr - r.t * r.se), math.exp(r.log_rr + r.t * r.se)

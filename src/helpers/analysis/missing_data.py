@@ -48,26 +48,35 @@ def complete_case(data: pd.DataFrame) -> tuple[float, float, float]:
     return float(change.mean()), float(change.mean() - half), float(change.mean() + half)
 
 
-def _logit_leave_one_out(exog: np.ndarray, observed: np.ndarray, iterations: int = 50) -> np.ndarray:
-    """P(followed up) for every patient from the logistic fit without each patient in turn (rows j).
-
-    Newton-Raphson on all n leave-one-out fits at once (pseudo-inverse steps,
-    so a fit that separates runs off towards 0 or 1 instead of failing); row
-    j, column i is the probability for patient i from the fit that leaves
-    out patient j.
+def _leave_one_out_means(exog: np.ndarray, observed: np.ndarray, y: np.ndarray, start: np.ndarray,
+                         iterations: int = 50, chunk: int = 256) -> np.ndarray:
+    """For each patient j, the weighted mean change of the others, weights 1 / P(followed up) from the
+    logistic fit without patient j (Newton-Raphson from the full fit ``start``, pseudo-inverse steps,
+    so that a fit that separates runs off towards 0 or 1 instead of failing); NaN where a weight is not
+    finite. The leave-one-out fits are solved ``chunk`` at a time, so memory stays chunk x n, never n x n.
     """
     n = len(observed)
-    keep = 1.0 - np.eye(n)
-    beta = np.zeros((n, exog.shape[1]))
-    for _ in range(iterations):
+    means = np.empty(n)
+    for first in range(0, n, chunk):
+        rows = np.arange(first, min(first + chunk, n))
+        keep = np.ones((len(rows), n))
+        keep[np.arange(len(rows)), rows] = 0.0
+        beta = np.tile(start, (len(rows), 1))
+        for _ in range(iterations):
+            p = 1 / (1 + np.exp(-(beta @ exog.T)))
+            grad = (keep * (observed - p)) @ exog
+            hess = np.einsum("jo,ok,ol->jkl", keep * p * (1 - p), exog, exog)
+            step = (np.linalg.pinv(hess) @ grad[..., None])[..., 0]
+            beta += step
+            if np.abs(step).max() < 1e-10:
+                break
         p = 1 / (1 + np.exp(-(beta @ exog.T)))
-        grad = np.einsum("jo,ok->jk", keep * (observed - p), exog)
-        hess = np.einsum("jo,ok,ol->jkl", keep * p * (1 - p), exog, exog)
-        step = (np.linalg.pinv(hess) @ grad[..., None])[..., 0]
-        beta += step
-        if np.abs(step).max() < 1e-10:
-            break
-    return 1 / (1 + np.exp(-(beta @ exog.T)))
+        with np.errstate(divide="ignore"):
+            weights = np.where((keep > 0) & (observed > 0), 1 / p, 0.0)
+        with np.errstate(invalid="ignore"):
+            means[rows] = np.where(np.isfinite(weights).all(axis=1), (weights * y).sum(axis=1) / weights.sum(axis=1),
+                                   np.nan)
+    return means
 
 
 def inverse_probability_weighted(data: pd.DataFrame) -> tuple[float, float, float]:
@@ -98,12 +107,9 @@ def inverse_probability_weighted(data: pd.DataFrame) -> tuple[float, float, floa
     y = np.where(observed, (data["wave2"] - data["wave1"]).to_numpy("float64"), 0.0)
     mu = float((observed / p * y).sum() / (observed / p).sum())
     with np.errstate(all="ignore"):
-        p_loo = _logit_leave_one_out(exog, observed.astype("float64"))
-    with np.errstate(divide="ignore"):
-        weights = np.where(~np.eye(len(y), dtype=bool) & observed, 1 / p_loo, 0.0)
-    if not np.all(np.isfinite(weights)):
+        loo = _leave_one_out_means(exog, observed.astype("float64"), y, np.asarray(fit.params, dtype="float64"))
+    if not np.all(np.isfinite(loo)):
         return np.nan, np.nan, np.nan
-    loo = (weights * y).sum(axis=1) / weights.sum(axis=1)
     n = len(y)
     se = float(np.sqrt((n - 1) / n * ((loo - loo.mean()) ** 2).sum()))
     half = stats.t.ppf(0.975, observed.sum() - 1) * se

@@ -268,8 +268,9 @@ def satterthwaite_df(sizes, site_variance: float, residual_variance: float) -> f
     Var(mu) = phi(s2_u, s2_e) = 1 / sum n_i / (s2_e + n_i s2_u); df =
     2 phi^2 / (g' I^-1 g), g the gradient of phi in the two variances and I
     their REML information, evaluated at the estimates (as lmerTest does).
-    With balanced sites it is K - 1, the boundary (site variance 0)
-    included; unbalanced sites move it away from K - 1.
+    With balanced sites it is K - 1, also at the boundary (site variance 0),
+    where ``site_clustered_mean`` uses n - 1 instead; unbalanced sites move it
+    away from K - 1.
     """
     sizes = np.asarray(sizes, dtype="float64")
     su, se = float(max(site_variance, 0.0)), float(residual_variance)
@@ -295,10 +296,13 @@ def site_clustered_mean(change: pd.Series, site: pd.Series) -> dict:
     (``satterthwaite_df``, Satterthwaite 1946; Kenward and Roger 1997 give the
     same df for this one-parameter mean, their SE adjustment aside), not a
     normal reference and not a fixed K - 1: K - 1 (K sites) is right when
-    the sites differ, and too few when the site variance is estimated at zero
-    (the boundary), where it made the interval cover 98% in
-    benchmarks/calibration.py. ``boundary`` says when the site variance is
-    at zero. Assumes normal site effects and residuals, sites exchangeable.
+    the sites differ. When the site variance is estimated at zero (the
+    boundary) the SE is the pooled residual SD over sqrt(n), a variance with
+    n - 1 df, and the df are n - 1: the variance-scale Satterthwaite formula
+    still gives K - 1 there (balanced sites), which made the interval cover
+    98% with alike sites in benchmarks/calibration.py. ``boundary`` says when
+    the site variance is at zero. Assumes normal site effects and residuals,
+    sites exchangeable.
     Needs 3 sites. Returns estimate, se, df, ci95 (low, high), p,
     site_variance, boundary.
     """
@@ -319,9 +323,11 @@ def site_clustered_mean(change: pd.Series, site: pd.Series) -> dict:
         fit = smf.mixedlm("change ~ 1", data, groups=data["site"]).fit(reml=True, method="powell")
     estimate, se = float(fit.params["Intercept"]), float(fit.bse["Intercept"])
     variance = float(fit.cov_re.iloc[0, 0])
-    df = satterthwaite_df(data.groupby("site", sort=True).size().to_numpy(), variance, float(fit.scale))
+    boundary = variance < 1e-6 * max(float(fit.scale), 1e-12)
+    df = float(len(data) - 1) if boundary else satterthwaite_df(
+        data.groupby("site", sort=True).size().to_numpy(), variance, float(fit.scale))
     half = stats.t.ppf(0.975, df) * se
     out.update(estimate=estimate, se=se, df=df, ci95=(estimate - half, estimate + half),
                p=float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else np.nan, site_variance=variance,
-               boundary=variance < 1e-6 * max(float(fit.scale), 1e-12))
+               boundary=boundary)
     return out

@@ -85,6 +85,15 @@ def site_summary_phrases(outcomes: pd.DataFrame, gp_summary: pd.DataFrame, follo
     return phrases
 
 
+def df_text(value) -> str:
+    """Degrees of freedom: whole where they are (sites - 1, patients - 1), to one decimal where approximated."""
+    if isinstance(value, str):
+        return value
+    if pd.isna(value):
+        return ""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
 def gp_change_phrase(change: pd.DataFrame, comparison: str, policy: Policy) -> str:
     """One gp_change.csv row (the first with ``comparison``) as a phrase."""
     row = change[change["comparison"] == comparison].iloc[0]
@@ -94,7 +103,7 @@ def gp_change_phrase(change: pd.DataFrame, comparison: str, policy: Policy) -> s
     if pd.isna(row["rate_ratio"]) or pd.isna(row["ci95_low"]):
         return f"could not be estimated ({policy.count(n)} patients)"
     text = (f"was a rate ratio of {row['rate_ratio']:.2f} (95% CI {row['ci95_low']:.2f} to {row['ci95_high']:.2f}, "
-            f"t with {int(row['df'])} df; {policy.count(n)} patients")
+            f"t with {df_text(row['df'])} df; {policy.count(n)} patients")
     if "pi95_low" in row and pd.notna(row["pi95_low"]):
         text += f"; 95% prediction interval for a new site {row['pi95_low']:.2f} to {row['pi95_high']:.2f}"
     return text + ")"

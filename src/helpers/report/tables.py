@@ -12,6 +12,7 @@ from helpers.analysis.rules import GP_WINDOW_MONTHS as GP_WINDOW
 from helpers.analysis.rules import PRIMARY_OUTCOMES as PRIMARY
 from helpers.analysis.site_context import GROUP_LABELS
 from helpers.report.disclosure import SUPPRESSED, Policy, protect_statistics, publish, withheld_roles
+from helpers.report.phrases import df_text
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURE_LABELS
 
 OUTCOME_STATISTICS = ["mean_wave1", "mean_wave2", "mean_diff", "ci95_low", "ci95_high", "p_t", "p_wilcoxon",
@@ -139,7 +140,7 @@ def participants_table(by_role: pd.DataFrame, policy: Policy):
     return publish(by_role.assign(participants=shown), policy)
 
 
-GP_CHANGE_STATISTICS = ["rate_ratio", "ci95_low", "ci95_high", "pi95_low", "pi95_high"]
+GP_CHANGE_STATISTICS = ["rate_ratio", "ci95_low", "ci95_high", "df", "pi95_low", "pi95_high"]  # df: n - 1 at a site
 GP_COMPARISON_LABELS = {
     "window_naive": "naive: {w} months after vs {w} before",
     "baseline_anchored": "months 1 to {w} vs earlier baseline",
@@ -157,7 +158,7 @@ def gp_change_table(change: pd.DataFrame, policy: Policy, window_months: int):
         rows.append({
             "site": r.site_id, "comparison": GP_COMPARISON_LABELS[r.comparison].format(w=window_months),
             "patients": r.n_patients, "rate ratio": _num(r.rate_ratio), "95% CI": _interval(r.ci95_low, r.ci95_high),
-            "df": int(r.df), "95% prediction interval": _interval(r.pi95_low, r.pi95_high),
+            "df": df_text(r.df), "95% prediction interval": _interval(r.pi95_low, r.pi95_high),
         })
     return publish(pd.DataFrame(rows).set_index(["site", "comparison"]), policy)
 
@@ -358,6 +359,7 @@ CALIBRATION_LABELS = {
     "gp_slope_change_pooled_hetero": "GP slope change, pooled (HKSJ), sites differing",
     "gp_window_naive_site": "GP naive window ratio, site (GEE, t(n-1))",
     "gp_level_change_site": "GP level change, site (GEE, t(n-1))",
+    "gp_slope_change_site": "GP slope change, site (GEE, t(n-1))",
     "p_t_pooled": "pooled paired t-test",
     "p_pratt_pooled": "pooled Wilcoxon (Pratt)",
     "p_site_pooled": "pooled test allowing for sites (random intercept)",

@@ -71,6 +71,30 @@ def test_pool_sites_never_narrower_than_plain_random_effects():
     assert out["ci"] == pytest.approx((np.exp(y.mean() - half), np.exp(y.mean() + half)))
 
 
+def test_pool_sites_at_zero_tau2_takes_the_sites_df():
+    # Sites that agree more than their SEs imply (Q <= k - 1): tau2 = 0, the fixed-effect variance
+    # 1 / sum w, and t on the Welch-Satterthwaite df of the sites' own variances,
+    # (sum w)^2 / sum (w^2 / df_i), written out by hand: equal SEs 0.3 and df 6 give 5 * 6 = 30.
+    y = np.array([0.10, 0.11, 0.09, 0.10, 0.105])
+    out = pool_sites(y, np.full(5, 0.3), np.full(5, 6))
+    assert out["boundary"] and out["df"] == pytest.approx(30) and out["var"] == pytest.approx(0.09 / 5)
+    half = stats.t.ppf(0.975, 30) * np.sqrt(0.09 / 5)
+    assert out["ci"] == pytest.approx((np.exp(y.mean() - half), np.exp(y.mean() + half)))
+    # unequal: w = 1/0.04, 1/0.09, 1/0.25 with df 4, 8, 2
+    se, df = np.array([0.2, 0.3, 0.5]), np.array([4, 8, 2])
+    w = 1 / se**2
+    out = pool_sites([0.0, 0.05, -0.05], se, df)
+    assert out["boundary"] and out["df"] == pytest.approx(w.sum() ** 2 / (w[0] ** 2 / 4 + w[1] ** 2 / 8 + w[2] ** 2 / 2))
+
+
+def test_pool_sites_away_from_the_boundary_ignores_the_sites_df():
+    rng = np.random.default_rng(11)
+    y, se = rng.normal(-0.2, 1.0, 9), rng.uniform(0.1, 0.3, 9)  # sites far apart: tau2 > 0
+    with_df, without = pool_sites(y, se, np.full(9, 5)), pool_sites(y, se)
+    assert not with_df["boundary"] and with_df["tau2"] > 0
+    assert with_df["df"] == 8 and with_df["ci"] == without["ci"]
+
+
 def test_pool_sites_drops_sites_without_an_estimate_and_needs_two():
     out = pool_sites([0.1, np.nan, 0.3], [0.2, 0.2, np.nan])
     assert out["k"] == 1 and np.isnan(out["mu"])

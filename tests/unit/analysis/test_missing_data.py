@@ -28,7 +28,7 @@ def test_ipw_with_a_binary_baseline_standardises_over_the_strata():
     assert low < est < high
 
 
-@pytest.mark.parametrize("seed,n", [(4, 35), (8, 22)])
+@pytest.mark.parametrize("seed,n", [(4, 35), (8, 22), (11, 300)])  # 300: more than one chunk of fits
 def test_ipw_jackknife_refits_the_propensity_model_leaving_out_each_patient(seed, n):
     # Independent computation: n statsmodels Logit fits, each without one patient.
     from statsmodels.discrete.discrete_model import Logit
@@ -50,6 +50,22 @@ def test_ipw_jackknife_refits_the_propensity_model_leaving_out_each_patient(seed
     est = hajek(np.arange(n))
     half = stats.t.ppf(0.975, followed.sum() - 1) * se
     assert inverse_probability_weighted(_data(wave1, wave2)) == pytest.approx((est, est - half, est + half), rel=1e-8)
+
+
+def test_leave_one_out_fits_do_not_depend_on_how_many_are_solved_at_once():
+    from statsmodels.discrete.discrete_model import Logit
+
+    from helpers.analysis.missing_data import _leave_one_out_means
+
+    rng = np.random.default_rng(3)
+    wave1 = rng.integers(0, 11, 60).astype(float)
+    followed = (rng.random(60) < 0.6).astype(float)
+    exog = np.column_stack([np.ones(60), wave1])
+    y = np.where(followed > 0, rng.normal(0.5, 1.5, 60), 0.0)
+    start = Logit(followed, exog).fit(disp=0).params
+    one_at_a_time, all_at_once = (_leave_one_out_means(exog, followed, y, start, chunk=c) for c in (1, 60))
+    assert one_at_a_time == pytest.approx(all_at_once, rel=1e-10)
+    assert _leave_one_out_means(exog, followed, y, start, chunk=7) == pytest.approx(all_at_once, rel=1e-10)
 
 
 def test_multiple_imputation_approaches_regression_imputation_and_rubin_rules():

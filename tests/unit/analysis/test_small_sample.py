@@ -154,6 +154,13 @@ def test_site_clustered_mean_reports_the_boundary_and_needs_three_sites():
     change -= (pd.Series(change).groupby(site).transform("mean") - change.mean()).to_numpy()  # equal site means
     out = site_clustered_mean(pd.Series(change), pd.Series(site))
     assert out["boundary"] and out["site_variance"] < 1e-6
+    # At the boundary the model is iid normal: the one-sample t interval, on n - 1 df (not K - 1)
+    one_sample = stats.ttest_1samp(change, 0.0)
+    assert out["df"] == 47
+    assert out["se"] == pytest.approx(change.std(ddof=1) / np.sqrt(48), rel=1e-3)
+    assert out["p"] == pytest.approx(one_sample.pvalue, rel=1e-3)
+    low, high = one_sample.confidence_interval(0.95)
+    assert out["ci95"] == pytest.approx((low, high), rel=1e-3)
     assert np.isnan(site_clustered_mean(pd.Series([1.0, 2, 3, 4]), pd.Series([0, 0, 1, 1]))["estimate"])
 
 
