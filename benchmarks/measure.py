@@ -24,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 
+from helpers.core.processes import descendants
+
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -69,22 +71,6 @@ def _kind(pid: int, root: int) -> str:
     return "other"
 
 
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -115,7 +101,7 @@ class _MemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            for pid in {self.root} | _descendants(self.root):
+            for pid in {self.root} | descendants(self.root):
                 peak, cpu = _peak_rss_mb(pid), _cpu_s(pid)
                 if cpu is not None:
                     self.cpu[pid] = cpu

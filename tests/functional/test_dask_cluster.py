@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from helpers.synth import write_dataset
-from support.pipeline import descendants, linkbook, make_project, results_bytes
+from helpers.core.processes import descendants
+from support.pipeline import linkbook, make_project, results_bytes
 
 pytest.importorskip("distributed")
 DASK = Path(sys.executable).parent / "dask"

@@ -21,7 +21,8 @@ import yaml
 
 from helpers.pipeline.templates import read_template
 from helpers.synth import write_dataset
-from support.pipeline import descendants, executed_jobs, gone_within, linkbook, make_project, manifest, results_bytes
+from helpers.core.processes import descendants
+from support.pipeline import executed_jobs, gone_within, linkbook, make_project, manifest, results_bytes
 
 from support import ROOT
 

@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 
-from support.pipeline import descendants, gone_within
+from helpers.core.processes import descendants
+from support.pipeline import gone_within
 
 OWNER = ("import time\nfrom helpers.pipeline.execute import _executor\n"
          "pool = _executor(2)\nfor _ in range(4):\n    pool.submit(time.sleep, 5)\n"

@@ -18,7 +18,8 @@ from helpers.pipeline.kernels import template_imports
 from helpers.book.sphinx_build import SphinxServer
 from helpers.synth import write_dataset
 from helpers.book.watch import RESTART, Inputs, changed, snapshot, touches, watch
-from support.pipeline import descendants, executed_jobs, gone_within, linkbook, make_project, results_bytes
+from helpers.core.processes import descendants
+from support.pipeline import executed_jobs, gone_within, linkbook, make_project, results_bytes
 
 
 def test_a_snapshot_sees_added_changed_and_removed_files_but_not_caches_or_editor_files(tmp_path):
