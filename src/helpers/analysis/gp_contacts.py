@@ -18,12 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
-from statsmodels.genmod import cov_struct, families
-from statsmodels.genmod.generalized_estimating_equations import GEE
-from scipy import stats
 
-from helpers.analysis.outcomes import MIN_PAIRS as MIN_PATIENTS
+from helpers.analysis.rules import MIN_PAIRS as MIN_PATIENTS
 
 COLUMNS = (
     "site_id", "window_months", "n_patients", "mean_before", "mean_after", "mean_diff",
@@ -157,6 +153,8 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wi
         "rr_ci95_high": np.nan,
     }
     if wilcoxon and n >= MIN_PATIENTS and np.any(after != before):
+        import pingouin as pg  # here: importing it costs about 1 s, which callers without tests need not pay
+
         row["p_wilcoxon"] = pg.wilcoxon(after, before)["p_val"].iloc[0]
     if n >= MIN_PATIENTS and before.sum() > 0 and after.sum() > 0:
         fit = paired_rate_ratio(before, after)
@@ -254,7 +252,11 @@ def paired_rate_ratio(before: np.ndarray, after: np.ndarray) -> dict:
     n = len(before)
     y = np.concatenate([before, after])
     exog = np.column_stack([np.ones(2 * n), np.repeat([0.0, 1.0], n)])
-    # statsmodels.api would import all of statsmodels (about 0.5 s more in every kernel).
+    # Imported here, and not statsmodels.api (all of statsmodels): the run's parent imports this
+    # module to count patients for disclosure control and never fits a model.
+    from statsmodels.genmod import cov_struct, families
+    from statsmodels.genmod.generalized_estimating_equations import GEE
+
     model = GEE(
         y, exog, groups=np.tile(np.arange(n), 2),
         family=families.Poisson(), cov_struct=cov_struct.Independence(),
@@ -270,5 +272,7 @@ def t_interval(log_estimate: float, se: float, df: float) -> tuple[float, float]
     """95% interval exp(log_estimate -/+ t(0.975, df) * se); NaN without an SE or df < 1."""
     if not np.isfinite(se) or not df >= 1:
         return np.nan, np.nan
+    from scipy import stats  # imported on use, as in paired_rate_ratio
+
     half = stats.t.ppf(0.975, df) * se
     return float(np.exp(log_estimate - half)), float(np.exp(log_estimate + half))

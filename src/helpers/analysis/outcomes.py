@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from helpers.analysis.rules import MIN_PAIRS, PRIMARY_OUTCOMES
-from helpers.analysis.scoring import MEASURES
+from helpers.analysis.scoring import MEASURES, wave_pairs
 from helpers.analysis.small_sample import (hedges_gz, hodges_lehmann, site_clustered_mean, smallest_wilcoxon_p,
                                            wilcoxon_pratt)
 
@@ -103,8 +102,7 @@ def adjust_p_values(p: pd.Series, measures: pd.Series, pooled: bool) -> tuple[pd
 
 
 def _pairs(scores: pd.DataFrame, measure: str) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    rows = scores[scores["measure"] == measure]
-    wide = rows.pivot(index="participant_id", columns="wave", values="value").reindex(columns=[1, 2]).dropna()
+    wide = wave_pairs(scores, measure)
     return wide.index, wide[1].to_numpy("float64"), wide[2].to_numpy("float64")
 
 
@@ -116,6 +114,8 @@ def _clustered(ids: pd.Index, wave1: np.ndarray, wave2: np.ndarray, sites: pd.Se
 
 
 def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
+    import pingouin as pg  # here, not at the top: importing it costs about 1 s (matplotlib, xarray), which the
+    # processes that only count pairs (the run's parent, working out disclosure control) need not pay
     n = len(wave1)
     diff = wave2 - wave1
     means = [wave1.mean(), wave2.mean(), diff.mean()] if n else [np.nan] * 3

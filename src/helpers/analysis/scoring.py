@@ -71,3 +71,10 @@ def scores(questionnaires: pd.DataFrame) -> pd.DataFrame:
         id_vars=["participant_id", "wave"], value_vars=list(MEASURES), var_name="measure", value_name="value"
     )
     return long.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def wave_pairs(scores: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """One row per participant with a score of ``measure`` at both waves: columns 1 and 2 (the scores),
+    indexed by participant_id. The pairs every paired analysis and its disclosure control count."""
+    rows = scores[scores["measure"] == measure]
+    return rows.pivot(index="participant_id", columns="wave", values="value").reindex(columns=[1, 2]).dropna()

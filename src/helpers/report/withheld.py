@@ -21,10 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.gp_contacts import monthly_trajectory, summarise_windows, window_counts
-from helpers.analysis.outcomes import paired_outcomes
+from helpers.analysis.gp_contacts import monthly_trajectory, window_counts
 from helpers.analysis.rules import GP_WINDOW_MONTHS
-from helpers.analysis.scoring import MEASURES, scores
+from helpers.analysis.scoring import MEASURES, scores, wave_pairs
 from helpers.data.dataset import Dataset
 from helpers.report.disclosure import SUPPRESSED, Policy, complementary_cells
 
@@ -43,17 +42,14 @@ def site_lines(dataset: Dataset) -> dict[str, dict[str, int]]:
     followed = wave2["participant_id"].drop_duplicates().map(site_of).value_counts()
     lines = {"patients": per_site(patients), "professionals": per_site(people[people["group"] != "patient"]),
              "followed_up": {s: int(followed.get(s, 0)) for s in sites}}
-    long = scores(dataset.questionnaires).merge(people[["participant_id", "site_id"]], on="participant_id")
-    for measure in MEASURES:
-        lines[f"pairs:{measure}"] = {}
-    for site in sites:
-        pairs = paired_outcomes(long[long["site_id"] == site], site, tests=False).set_index("measure")["n_pairs"]
-        for measure in MEASURES:
-            lines[f"pairs:{measure}"][site] = int(pairs[measure])
+    long = scores(dataset.questionnaires)
+    site_of_anyone = people.set_index("participant_id")["site_id"]
+    for measure in MEASURES:  # the pairs paired_outcomes counts at each site
+        lines[f"pairs:{measure}"] = per_site(pd.DataFrame(
+            {"site_id": wave_pairs(long, measure).index.map(site_of_anyone)}))
     extract = dict(extract_start=dataset.metadata.gp_extract_start, extract_end=dataset.metadata.gp_extract_end)
     counts = window_counts(dataset.gp_contacts, people, GP_WINDOW_MONTHS, **extract)  # as the pages count
-    lines["gp"] = {s: int(summarise_windows(counts[counts["site_id"] == s], s, GP_WINDOW_MONTHS,
-                                            wilcoxon=False)["n_patients"].iloc[0]) for s in sites}
+    lines["gp"] = per_site(counts)  # the n_patients of each site's summarise_windows row
     for site in sites:
         months = monthly_trajectory(dataset.gp_contacts, people[people["site_id"] == site], *TRAJECTORY_MONTHS,
                                     **extract)
