@@ -290,10 +290,16 @@ def main() -> None:
             _save(out, stored)
 
 
+HAND_WRITTEN = "<!-- Below: written by hand, kept when the sections above are regenerated. -->"
+
+
 def _save(out: Path, stored: dict) -> None:
     out.write_text(json.dumps(stored, indent=2) + "\n")
     if out.resolve() == (ROOT / "benchmarks" / "results.json").resolve():
-        (ROOT / "benchmarks" / "README.md").write_text(report(stored))
+        readme = ROOT / "benchmarks" / "README.md"
+        old = readme.read_text() if readme.is_file() else ""
+        kept = old[old.index(HAND_WRITTEN):] if HAND_WRITTEN in old else HAND_WRITTEN + "\n"
+        readme.write_text(report(stored) + "\n" + kept)
 
 
 def wall(tmp: Path, args) -> dict:
