@@ -297,8 +297,9 @@ def site_clustered_mean(change: pd.Series, site: pd.Series) -> dict:
     same df for this one-parameter mean, their SE adjustment aside), not a
     normal reference and not a fixed K - 1: K - 1 (K sites) is right when
     the sites differ. When the site variance is estimated at zero (the
-    boundary) the SE is the pooled residual SD over sqrt(n), a variance with
-    n - 1 df, and the df are n - 1: the variance-scale Satterthwaite formula
+    boundary) the model is iid normal: the estimate is the mean, the SE the
+    SD over sqrt(n), a variance with n - 1 df, and the df are n - 1 (the
+    one-sample t interval): the variance-scale Satterthwaite formula
     still gives K - 1 there (balanced sites), which made the interval cover
     98% with alike sites in benchmarks/calibration.py. ``boundary`` says when
     the site variance is at zero. Assumes normal site effects and residuals,
@@ -324,8 +325,12 @@ def site_clustered_mean(change: pd.Series, site: pd.Series) -> dict:
     estimate, se = float(fit.params["Intercept"]), float(fit.bse["Intercept"])
     variance = float(fit.cov_re.iloc[0, 0])
     boundary = variance < 1e-6 * max(float(fit.scale), 1e-12)
-    df = float(len(data) - 1) if boundary else satterthwaite_df(
-        data.groupby("site", sort=True).size().to_numpy(), variance, float(fit.scale))
+    if boundary:  # the model is then iid normal: the mean and its one-sample SE (MixedLM's Hessian-based
+        # SE of the intercept is a few per cent off it there, unless the site means are exactly equal)
+        values = data["change"].to_numpy()
+        estimate, se, df = float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values))), float(len(values) - 1)
+    else:
+        df = satterthwaite_df(data.groupby("site", sort=True).size().to_numpy(), variance, float(fit.scale))
     half = stats.t.ppf(0.975, df) * se
     out.update(estimate=estimate, se=se, df=df, ci95=(estimate - half, estimate + half),
                p=float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else np.nan, site_variance=variance,

@@ -164,6 +164,23 @@ def test_site_clustered_mean_reports_the_boundary_and_needs_three_sites():
     assert np.isnan(site_clustered_mean(pd.Series([1.0, 2, 3, 4]), pd.Series([0, 0, 1, 1]))["estimate"])
 
 
+def test_site_clustered_mean_at_the_boundary_is_the_one_sample_t_with_unequal_site_means():
+    # Site means that differ less than chance would make them (MS_between < MS_within): REML puts
+    # the site variance at 0, and the interval is scipy's one-sample t, not MixedLM's Hessian SE.
+    rng = np.random.default_rng(21)
+    site = np.repeat(np.arange(7), [4, 5, 6, 6, 7, 5, 7])
+    for _ in range(50):
+        change = rng.normal(0.4, 1.2, len(site))
+        out = site_clustered_mean(pd.Series(change), pd.Series(site))
+        if out["boundary"]:
+            break
+    assert out["boundary"]
+    one_sample = stats.ttest_1samp(change, 0.0)
+    assert out["estimate"] == pytest.approx(change.mean()) and out["df"] == len(change) - 1
+    assert out["p"] == pytest.approx(one_sample.pvalue, rel=1e-9)
+    assert out["ci95"] == pytest.approx(tuple(one_sample.confidence_interval(0.95)), rel=1e-9)
+
+
 @pytest.mark.parametrize("seed, n", [(1, 101), (2, 180), (3, 260)])
 def test_hodges_lehmann_above_the_exact_limit_inverts_scipys_normal_approximation(seed, n):
     # Above EXACT_SIGNED_RANK_MAX the interval is the set of shifts that scipy's normal-approximation
