@@ -136,9 +136,17 @@ def measure(command: list[str], cwd: Path, env: dict | None = None, memory: bool
         sampler.stopped.set()
         sampler.join()
     _reap_orphans(timeout=15)  # orphaned kernels exit within a second or two of their worker
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed (exit {process.returncode}):\n{output[-4000:]}")
     result = {"wall_s": round(wall, 2), "cpu_s": round(_children_cpu() - cpu_before, 2), "output": output}
     if sampler:
         result["peak_rss"] = sampler.summary()
+    if process.returncode != 0:
+        raise StepFailed(f"{' '.join(command)} failed (exit {process.returncode}):\n{output[-4000:]}", result)
     return result
+
+
+class StepFailed(RuntimeError):
+    """A measured command that exited non-zero; `measured` holds what was measured all the same."""
+
+    def __init__(self, message: str, measured: dict):
+        super().__init__(message)
+        self.measured = measured

@@ -42,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from measure import become_subreaper, measure
+from measure import StepFailed, become_subreaper, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -277,8 +277,8 @@ def main() -> None:
             stored.update(other)
         _save(out, stored)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    tmp = Path(tempfile.mkdtemp(prefix="linkbook-bench-"))
+    try:
         if "compare" in args.groups:
             stored["compare"] = compare(tmp, args.baseline, args.repeats)
             _save(out, stored)
@@ -288,6 +288,11 @@ def main() -> None:
         if "wall" in args.groups:
             stored["wall"] = wall(tmp, args)
             _save(out, stored)
+    except StepFailed as failed:  # keep the projects (an hour of executed notebooks at 1,250 sites) and the figures
+        print(f"{failed}\nmeasured so far: {json.dumps({k: v for k, v in failed.measured.items() if k != 'output'})}"
+              f"\nprojects kept in {tmp}", file=sys.stderr)
+        raise SystemExit(1)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 HAND_WRITTEN = "<!-- Below: written by hand, kept when the sections above are regenerated. -->"

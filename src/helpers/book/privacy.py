@@ -150,7 +150,8 @@ def _matches(text: str, deny: list[str]) -> list[tuple[str, str, int]]:
               if NI_PREFIX.fullmatch(m.group(1) or m.group(3)) and (m.group(1) or m.group(3)).lower() not in NI_NOT_ISSUED]
     found += [("street address", m.group(0), m.start()) for m in ADDRESS.finditer(text)]
     found += [("UK phone number", m.group(0), m.start()) for m in UK_PHONE.finditer(text)
-              if m.start() not in {at for *_, at in nhs} and _phone_groups(m) <= PHONE_GROUPS]
+              if m.start() not in {at for *_, at in nhs} and _phone_groups(m) <= PHONE_GROUPS
+              and not _figures(m)]
     found += [("UK postcode", m.group(0), m.start()) for m in POSTCODE.finditer(text)
               if not ORDINAL.fullmatch(m.group(2))]
     found += [("date of birth", m.group(0), m.start()) for m in BIRTH.finditer(text)]
@@ -163,6 +164,14 @@ def _matches(text: str, deny: list[str]) -> list[tuple[str, str, int]]:
 
 INLINE_TAGS = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "font", "i", "ins", "kbd",
                "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr"}
+
+
+def _figures(match: re.Match) -> bool:
+    """Whether a phone-shaped match is a row of figures: it continues a decimal (the 07 of 1.07), or
+    mixes dots with spaces (07 3461 22.59: a count beside a mean); a phone keeps one separator."""
+    text, start = match.string, match.start()
+    continues = start >= 2 and text[start - 1] in ".," and text[start - 2].isdigit()
+    return continues or ("." in match.group(0) and " " in match.group(0))
 
 
 def _phone_groups(match: re.Match) -> int:

@@ -26,6 +26,8 @@ CATALOGUE = [
     ("UK phone number", "ring 0044 7700 900456 any time", "counts 03 12 45 10 22 by code"),
     ("UK phone number", "mobile 07700.900.789.", "p = 0.0770 and 0.900; 95% CI 0.56 to 0.99"),
     ("UK phone number", "call +44 (0)20 7946 0018", "population served 57,800 in 2022"),
+    ("UK phone number", "ring 020 7946 0018 today", "row: 1.07 3461 22.59 0.81"),  # a 1,250-site table
+    ("UK phone number", "or 07700 900 456", "mean 07 3461 22.59 of the sites"),
     ("e-mail address", "mail JO.BLOGGS@EXAMPLE.ORG", "holding.waiting and anchor.trust codes"),
     ("e-mail address", "write to jo [at] example [dot] org", "we met at (at) the surgery"),
     ("e-mail address", "jo(at)example.org", "the (at) sign"),
