@@ -173,8 +173,8 @@ def link_worker_figure(table: pd.DataFrame):
     axes[0].set_yticks(range(len(rows)), labels)
     axes[0].invert_yaxis()
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
-               bbox_to_anchor=(0.5, 0.0))  # inside the figure: it is not cropped to fit
-    return lay_out(fig, rect=(0, 0.1, 1, 1))
+               bbox_to_anchor=(0.5, 0.045))  # inside the figure, above the synthetic mark in its corner
+    return lay_out(fig, rect=(0, 0.14, 1, 1))
 
 
 def _context_handles(rows: pd.DataFrame) -> list:
@@ -217,8 +217,8 @@ def network_context_figure(table: pd.DataFrame):
     right.set_xlabel("employer")
     right.grid(axis="x", visible=False)
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
-               bbox_to_anchor=(0.5, 0.0))  # inside the figure: it is not cropped to fit
-    return lay_out(fig, rect=(0, 0.08, 1, 0.97))
+               bbox_to_anchor=(0.5, 0.045))  # inside the figure, above the synthetic mark in its corner
+    return lay_out(fig, rect=(0, 0.12, 1, 0.97))
 
 
 def _spread(rows: pd.DataFrame, row) -> float:
