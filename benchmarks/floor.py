@@ -8,7 +8,9 @@ rendered to SVG by the inline backend as in a kernel. Results go to a scratch fo
 
 Usage (from a project checkout): python benchmarks/floor.py [--data data/synthetic] [--profile FILE]
        [--figures DIR]
-Prints a JSON object: jobs, cpu_s (user+sys of this process), wall_s.
+Prints a JSON object: jobs, cpu_s (user+sys of this process), wall_s, and the figures' share:
+figures (how many were shown) and figure_cells_cpu_s, the CPU of the cells that showed one (a
+template shows each figure in a cell of its own, which builds, lays out and draws it).
 """
 
 from __future__ import annotations
@@ -72,15 +74,18 @@ def run_floor(root: Path, data: str, figures: Path | None = None) -> dict:
     jobs = plan(root, data)
     shell = Shell.instance()
     shell.run_line_magic("matplotlib", "inline")  # figures rendered at the end of each cell, as in a kernel
-    kept = []
+    kept, shown = [], []
 
     def publish(data, *args, **kwargs):  # formatted (as a kernel does), not printed
-        if figures is not None and "image/svg+xml" in data:
-            kept.append(data["image/svg+xml"])
+        if "image/svg+xml" in data:
+            shown.append(1)
+            if figures is not None:
+                kept.append(data["image/svg+xml"])
 
     shell.display_pub.publish = publish
     shell.displayhook.write_format_data = lambda *args, **kwargs: None
     shell.displayhook.write_output_prompt = lambda: None
+    figure_cpu, figure_count = 0.0, 0
     with tempfile.TemporaryDirectory() as scratch:
         for job in jobs:
             results = Path(scratch) / job.name
@@ -88,15 +93,21 @@ def run_floor(root: Path, data: str, figures: Path | None = None) -> dict:
             shell.reset(new_session=False)
             gc.freeze()  # as the warm kernels do: the next reset's collection skips what survived this one
             for source in job_cells(root, job, results):
+                cell_started = time.process_time()
                 outcome = shell.run_cell(source, silent=False, store_history=True)  # a trailing ; then silences
                 if not outcome.success:
                     raise RuntimeError(f"{job.name}: a cell failed: {outcome.error_in_exec or outcome.error_before_exec}")
+                if shown:
+                    figure_cpu += time.process_time() - cell_started
+                    figure_count += len(shown)
+                    shown.clear()
             for number, svg in enumerate(kept):
                 figures.mkdir(parents=True, exist_ok=True)
                 (figures / f"{job.name}-{number}.svg").write_text(svg, encoding="utf-8")
             kept.clear()
     return {"jobs": len(jobs), "cpu_s": round(cpu_seconds() - started_cpu, 2),
-            "wall_s": round(time.perf_counter() - started, 2)}
+            "wall_s": round(time.perf_counter() - started, 2),
+            "figures": figure_count, "figure_cells_cpu_s": round(figure_cpu, 2)}
 
 
 def main() -> None:

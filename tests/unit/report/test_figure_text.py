@@ -48,3 +48,22 @@ def test_the_forest_plot_is_readable_at_1280_px():
     fig = readable_text(forest_figure(pd.DataFrame(rows), Policy()))
     assert smallest_text_px(fig) >= 9.9
     plt.close(fig)
+
+
+def test_every_kind_of_text_is_enlarged_not_only_titles_and_ticks():
+    """Legends, their titles, axis labels, the axis offset text, annotations and figure text:
+    the texts readable_text finds without making an axis's ticks."""
+    use_book_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.plot([0, 1], [1e6, 1e6 + 1], label="a line")  # an offset text (+1e6) on the y axis
+    left.legend(fontsize=5, title="legend title", title_fontsize=5)
+    left.set_xlabel("x label", fontsize=5)
+    left.yaxis.get_offset_text().set_fontsize(5)
+    right.annotate("an annotation", (0.5, 0.5), fontsize=5)
+    right.text(0.1, 0.1, "a text", fontsize=5)
+    fig.suptitle("a figure title", fontsize=5)
+    fig.text(0.01, 0.01, "figure text", fontsize=5)
+    assert smallest_text_px(fig) < 6
+    readable_text(fig)
+    assert smallest_text_px(fig) >= 9.9
+    plt.close(fig)
