@@ -217,10 +217,10 @@ def compare(tmp: Path, baseline: str, repeats: int) -> dict:
         for name, (source, env) in sides.items():
             # each side on its own embedded data: the data contract has changed since the baseline
             project = copy_project(tmp / f"{name}{repeat}", source / "data" / "synthetic", source=source)
-            steps = {"run": measure([*LINKBOOK, "run"], project, env),
+            steps = {"run": measure([*LINKBOOK, "run"], project, env, memory=True),  # memory: CPU by process kind too
                      "book": measure([*LINKBOOK, "build"], project, env)}
             change_one_site(project)
-            steps["one-site"] = measure([*LINKBOOK, "build"], project, env)
+            steps["one-site"] = measure([*LINKBOOK, "build"], project, env, memory=True)
             floor = measure([str(BIN / "python"), str(ROOT / "benchmarks" / "floor.py")], project, env)
             steps["floor"] = {**floor, "inner": json.loads(floor["output"].strip().splitlines()[-1])}
             runs[name].append({step: {k: v for k, v in m.items() if k != "output"} for step, m in steps.items()})
@@ -388,15 +388,47 @@ def compare_report(group: dict) -> list[str]:
     one_b, one_c = _median(base, "one-site") / cold_b, _median(cur, "one-site") / cold_c
     over_b = _median(base, "run") / _median(base, "floor") - 1
     over_c = _median(cur, "run") / _median(cur, "floor") - 1
+    lines += _by_kind_rows(base, cur)
+    figures_b, figures_c = _figure_cells(base), _figure_cells(cur)
+    if figures_b and figures_c:  # floors run before the floor reported its figures have none
+        lines += [f"| figures: CPU of the floor's cells that draw them ({figures_b[1]} / {figures_c[1]} figures) "
+                  f"| {figures_b[0]:.1f} | {figures_c[0]:.1f} | {figures_c[0] / figures_b[0]:.2f} |",
+                  f"| figures: CPU per figure | {figures_b[0] / figures_b[1]:.3f} | {figures_c[0] / figures_c[1]:.3f} "
+                  f"| {figures_c[0] / figures_c[1] / (figures_b[0] / figures_b[1]):.2f} |"]
     checks = [("cold build CPU at most half of the baseline's", cold_c / cold_b, cold_c / cold_b <= 0.5),
               (f"one-site build / cold build ({group['baseline']})", one_b, one_b < 0.35),
               ("one-site build / cold build (this commit)", one_c, one_c < 0.35),
               (f"pipeline over the floor, `linkbook run` CPU / floor CPU - 1 ({group['baseline']})", over_b,
                over_b <= 0.15),
               ("pipeline over the floor (this commit)", over_c, over_c <= 0.15)]
+    if figures_b and figures_c:
+        ratio = figures_c[0] / figures_c[1] / (figures_b[0] / figures_b[1])
+        checks.insert(1, ("figures: CPU per figure at most half of the baseline's", ratio, ratio <= 0.5))
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {name} | {value:.2f} | {'yes' if ok else 'no'} |" for name, value, ok in checks]
     return lines + [""]
+
+
+def _by_kind_rows(base: list[dict], cur: list[dict]) -> list[str]:
+    """Rows of the cold run's and the one-site build's CPU by process kind (sampled from /proc)."""
+    rows = []
+    for step, label in (("run", "cold `linkbook run`"), ("one-site", "one site changed")):
+        for kind in ("kernel", "worker", "parent", "sphinx"):
+            def sampled(runs):
+                values = [r[step].get("peak_rss", {}).get(kind, {}).get("cpu_s_sampled") for r in runs]
+                return statistics.median(values) if values and None not in values else None
+            b, c = sampled(base), sampled(cur)
+            if b and c:
+                rows.append(f"| {label}: {kind} processes | {b:.1f} | {c:.1f} | {c / b:.2f} |")
+    return rows
+
+
+def _figure_cells(runs: list[dict]) -> tuple[float, int] | None:
+    """Median CPU of the floor's figure cells and the number of figures, if the floor reported them."""
+    inner = [r["floor"].get("inner", {}) for r in runs]
+    if not inner or any("figure_cells_cpu_s" not in i for i in inner):
+        return None
+    return statistics.median(i["figure_cells_cpu_s"] for i in inner), inner[0]["figures"]
 
 
 def sizes_report(group: dict) -> list[str]:
@@ -407,8 +439,13 @@ def sizes_report(group: dict) -> list[str]:
              "`linkbook build` again with nothing changed. Peak resident memory (VmHWM) of each process sampled "
              "every 0.5 s, the largest of each kind. Sizes measured in separate sessions name their commit and "
              "load average.", "",
-             "| sites | run CPU | per site | run wall | book CPU | pages | book CPU per page | no-change wall "
-             "| peak MB: parent / worker / kernel / Sphinx | commit, load |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "*Added per site* is the run's CPU over the size before, per site added: the cost of one more "
+             "site, without the dataset-wide syntheses' share that *per site* spreads over few sites at small "
+             "sizes.", "",
+             "| sites | run CPU | per site | added per site | run wall | book CPU | pages | book CPU per page "
+             "| no-change wall | peak MB: parent / worker / kernel / Sphinx | commit, load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    added = _added_per_site(sizes_)
     for n, f in sorted(sizes_.items(), key=lambda item: int(item[0])):
         measured = f.get("measured", group["machine"])
         peaks = {**f["book"].get("peak_rss", {}), **{k: v for k, v in f["run"].get("peak_rss", {}).items()}}
@@ -416,7 +453,8 @@ def sizes_report(group: dict) -> list[str]:
                      f["book"].get("peak_rss", {}).get("parent", {}).get("max_mb", 0))
         memory = " / ".join(f"{peaks.get(k, {}).get('max_mb', 0):.0f}" for k in ("worker", "kernel"))
         sphinx = f["book"].get("peak_rss", {}).get("sphinx", {}).get("max_mb", 0)
-        lines.append(f"| {n} | {f['run']['cpu_s']:.0f} | {f['run']['cpu_s'] / int(n):.2f} | {f['run']['wall_s']:.0f} "
+        step = f"{added[n]:.2f}" if n in added else ""
+        lines.append(f"| {n} | {f['run']['cpu_s']:.0f} | {f['run']['cpu_s'] / int(n):.2f} | {step} | {f['run']['wall_s']:.0f} "
                      f"| {f['book']['cpu_s']:.0f} | {f['pages']} | {f['book']['cpu_s'] / f['pages']:.2f} "
                      f"| {f['no-change']['wall_s']:.1f} | {parent:.0f} / {memory} / {sphinx:.0f} "
                      f"| {measured['commit']}, {measured.get('load', 0):.1f} |")
@@ -429,6 +467,9 @@ def sizes_report(group: dict) -> list[str]:
                max(per_site) / min(per_site) <= 1.15),
               ("cost per site does not grow: CPU per site at the largest size / at the smallest",
                ordered[-1] / ordered[0], ordered[-1] / ordered[0] <= 1.15),
+              *([("cost of one more site flat: largest / smallest added CPU per site",
+                  max(added.values()) / min(added.values()), max(added.values()) / min(added.values()) <= 1.15)]
+                if len(added) > 1 else []),
               ("Sphinx cost per page flat: largest / smallest", max(per_page) / min(per_page),
                max(per_page) / min(per_page) <= 1.15),
               ("parent process peak memory under 2 GB (MB)", parent, parent < 2048)]
@@ -439,6 +480,13 @@ def sizes_report(group: dict) -> list[str]:
         lines += ["", f"Not measured in this session: {', '.join(f'{n:,}' for n in missing)} sites (the targets "
                   "above then cover only the sizes in the table)."]
     return lines + [""]
+
+
+def _added_per_site(sizes_: dict) -> dict[str, float]:
+    """For each size after the smallest: (run CPU - run CPU of the size before) / sites added."""
+    ordered = sorted(sizes_.items(), key=lambda item: int(item[0]))
+    return {n: (f["run"]["cpu_s"] - before["run"]["cpu_s"]) / (int(n) - int(m))
+            for (m, before), (n, f) in zip(ordered, ordered[1:])}
 
 
 def wall_report(results: dict) -> list[str]:
