@@ -99,32 +99,32 @@ class Dataset:
                     subset[name] = t[name][t[name]["segment_id"].isin(segments)]
         return replace(self, tables=type(t)({k: v.reset_index(drop=True) for k, v in subset.items()}))
 
+    def row_sites(self) -> dict[str, pd.Series]:
+        """For each table split by site, the site of each of its rows (as `for_site` assigns them:
+        by the row's site, participant or segment; NaN for a row whose owner is unknown). Tables
+        not listed (the theory and the codebook) are shared by every site."""
+        t = self.tables
+        owners = {name: t[name]["site_id"] for name in
+                  ("sites", "participants", "observations", "organisations", "connections", "segments") if name in t}
+        for key, by in (("participants", ("interviews", "questionnaires", "gp_contacts")),
+                        ("segments", ("codings", "cmoc_evidence"))):
+            if key in t:
+                column = key[:-1] + "_id"
+                site_of = t[key].drop_duplicates(column).set_index(column)["site_id"]
+                owners.update({name: t[name][column].map(site_of) for name in by if name in t})
+        return owners
+
     def split_sites(self) -> dict[str, Dataset]:
         """`for_site` of every site, in one pass over each table instead of one per site
         (a dataset of 1,250 sites would otherwise be filtered 1,250 times)."""
         t = self.tables
         ids = list(t["sites"]["site_id"])
         parts = {site_id: dict(t) for site_id in ids}
-
-        def spread(name: str, owner: pd.Series) -> None:
+        for name, owner in self.row_sites().items():
             frame = t[name]
             groups = dict(iter(frame.groupby(owner.to_numpy(), sort=False))) if len(frame) else {}
             for site_id in ids:
                 parts[site_id][name] = groups.get(site_id, frame.iloc[0:0])
-
-        for name in ("sites", "participants", "observations", "organisations", "connections", "segments"):
-            if name in t:
-                spread(name, t[name]["site_id"])
-        if "participants" in t:
-            site_of = t["participants"].drop_duplicates("participant_id").set_index("participant_id")["site_id"]
-            for name in ("interviews", "questionnaires", "gp_contacts"):
-                if name in t:
-                    spread(name, t[name]["participant_id"].map(site_of))
-        if "segments" in t:
-            site_of = t["segments"].drop_duplicates("segment_id").set_index("segment_id")["site_id"]
-            for name in ("codings", "cmoc_evidence"):
-                if name in t:
-                    spread(name, t[name]["segment_id"].map(site_of))
         return {site_id: replace(self, tables=type(t)({k: v.reset_index(drop=True) for k, v in part.items()}))
                 for site_id, part in parts.items()}
 

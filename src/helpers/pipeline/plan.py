@@ -15,7 +15,7 @@ import yaml
 from helpers.data.contract import TABLE_BY_NAME
 from helpers.data.dataset import Dataset
 from helpers.data.problems import UsageError
-from helpers.pipeline.fingerprint import dataset_fingerprint, site_fingerprints
+from helpers.pipeline.fingerprint import TableDigests, dataset_fingerprint, site_fingerprints
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
     """
     chosen = dataset.site_ids if sites is None else [s for s in dataset.site_ids if s in set(sites)]
     dataset_hashes = {}  # reads -> hash, computed once per distinct declaration
+    digests = TableDigests(dataset)  # each table's rows hashed once for every job
     jobs = []
     for entry in entries:
         stem = Path(entry["template"]).stem
@@ -87,7 +88,7 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
         extra = {**(common or {}), **({"reads": reads} if reads else {})}
         writes = tuple(sorted(entry.get("writes") or ()))
         if entry["scope"] == "site":
-            site_hashes = site_fingerprints(dataset, reads)
+            site_hashes = site_fingerprints(dataset, reads, digests)
             for site_id in chosen:
                 jobs.append(Job(
                     name=f"{stem}-{site_id}", template=entry["template"],
@@ -100,7 +101,7 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
         else:
             declared = tuple(reads or ())
             if declared not in dataset_hashes:
-                dataset_hashes[declared] = dataset_fingerprint(dataset, reads)
+                dataset_hashes[declared] = dataset_fingerprint(dataset, reads, digests)
             jobs.append(Job(
                 name=stem, template=entry["template"], output=entry["output"],
                 parameters={"data_dir": data_dir, "results_dir": f"{results_dir}/parts/{stem}", **extra},

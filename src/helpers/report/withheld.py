@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.gp_contacts import monthly_trajectory, window_counts
+from helpers.analysis.gp_contacts import patients_per_month, window_counts
 from helpers.analysis.rules import GP_WINDOW_MONTHS
 from helpers.analysis.scoring import MEASURES, scores, wave_pairs
 from helpers.data.dataset import Dataset
@@ -50,11 +50,8 @@ def site_lines(dataset: Dataset) -> dict[str, dict[str, int]]:
     extract = dict(extract_start=dataset.metadata.gp_extract_start, extract_end=dataset.metadata.gp_extract_end)
     counts = window_counts(dataset.gp_contacts, people, GP_WINDOW_MONTHS, **extract)  # as the pages count
     lines["gp"] = per_site(counts)  # the n_patients of each site's summarise_windows row
-    for site in sites:
-        months = monthly_trajectory(dataset.gp_contacts, people[people["site_id"] == site], *TRAJECTORY_MONTHS,
-                                    **extract)
-        for k, n in zip(months["month"], months["n_patients"]):
-            lines.setdefault(f"gp_month:{k}", {})[site] = int(n)
+    for k, counts in patients_per_month(people, sites, *TRAJECTORY_MONTHS, **extract).items():
+        lines[f"gp_month:{k}"] = counts  # as each site page's trajectory counts, all sites at once
     return lines
 
 

@@ -223,3 +223,23 @@ def test_trajectory_adds_up_to_windows():
     assert (trajectory["n_patients"] == len(counts)).all()
     assert trajectory.loc[-6:-1, "n_contacts"].sum() == counts["n_before"].sum()
     assert trajectory.loc[1:6, "n_contacts"].sum() == counts["n_after"].sum()
+
+
+@pytest.mark.parametrize("extract_start", [None, "2022-03-01"])
+def test_patients_per_month_counts_as_each_site_trajectory_does(tmp_path, extract_start):
+    """All sites at once (the disclosure counts) against monthly_trajectory site by site (the pages),
+    on a generated 30-site dataset with another seed and a site that has no patients."""
+    from helpers.analysis.gp_contacts import patients_per_month
+    from helpers.data.dataset import load_dataset
+    from helpers.synth import write_dataset
+
+    dataset = load_dataset(write_dataset(tmp_path / "d", n_sites=30, seed=20261202))
+    people, sites = dataset.participants, [*dataset.site_ids, "EMPTY"]
+    extract = dict(extract_end=dataset.metadata.gp_extract_end, extract_start=extract_start)
+    counts = patients_per_month(people, sites, 12, 6, **extract)
+    for site in sites:
+        months = monthly_trajectory(dataset.gp_contacts, people[people["site_id"] == site], 12, 6, **extract)
+        assert {k: counts[k][site] for k in counts} == dict(zip(months["month"], months["n_patients"]))
+    assert sorted(counts) == [*range(-12, 0), *range(1, 7)]
+    assert all(counts[k]["EMPTY"] == 0 for k in counts)
+    assert len({counts[k][s] for k in counts for s in dataset.site_ids}) > 1  # the extract cuts some months

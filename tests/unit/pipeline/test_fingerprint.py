@@ -91,3 +91,31 @@ def test_a_site_key_notices_another_sites_row_in_the_sites_table():
     fewer = replace(dataset, tables={**dataset.tables, "gp_contacts": gp[~gp["participant_id"].isin(s7)]})
     changed = {s for s, key in site_fingerprints(fewer).items() if key != before[s]}
     assert changed == {"S7"}  # another site's GP contacts are not this site's input
+
+
+def test_one_changed_answer_changes_its_site_key_and_the_dataset_key_only():
+    """Row digests are computed per table in one pass and grouped by site: one edited value must
+    still reach exactly its own site's key (and every dataset-wide key that reads the table)."""
+    from dataclasses import replace
+
+    from helpers.data.dataset import load_dataset
+    from helpers.pipeline.fingerprint import dataset_fingerprint, site_fingerprints
+
+    from support import EMBEDDED
+
+    dataset = load_dataset(EMBEDDED)
+    people = dataset.tables["participants"]
+    s2 = set(people.loc[people["site_id"] == "S2", "participant_id"])
+    answers = dataset.tables["questionnaires"].copy()
+    row = answers.index[answers["participant_id"].isin(s2)][3]
+    column = next(c for c in answers.columns if c.startswith("gse_"))
+    answers.loc[row, column] = 5 - answers.loc[row, column]  # another valid answer (1-4)
+    edited = replace(dataset, tables={**dataset.tables, "questionnaires": answers})
+    before, after = site_fingerprints(dataset), site_fingerprints(edited)
+    assert {s for s in before if before[s] != after[s]} == {"S2"}
+    assert dataset_fingerprint(edited) != dataset_fingerprint(dataset)
+    assert dataset_fingerprint(edited, ["gp_contacts"]) == dataset_fingerprint(dataset, ["gp_contacts"])
+    reversed_rows = dataset.tables["questionnaires"].iloc[::-1]
+    swapped = replace(dataset, tables={**dataset.tables, "questionnaires": reversed_rows})
+    assert site_fingerprints(swapped)["S2"] != before["S2"]  # row order is part of what a site reads
+    assert site_fingerprints(dataset) == before  # deterministic
