@@ -7,6 +7,7 @@ with their sensitivity (`aggregate` or `per_person`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,10 +71,12 @@ def results_files(entries: list[dict], where: str = "pipeline.yml") -> dict[str,
 
 
 def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir: str,
-              sites: list[str] | None = None, common: dict | None = None) -> list[Job]:
+              sites: list[str] | None = None, common: dict | None = None,
+              of_site: Callable[[str], dict] | None = None) -> list[Job]:
     """Jobs for every pipeline entry; site entries expand to one job per site.
 
-    `common` parameters (the disclosure policy) go to every job. An entry's `reads` (the tables its notebook
+    `common` parameters (the disclosure policy) go to every job, updated for a site job by
+    `of_site(site_id)` (the site's own part of the policy). An entry's `reads` (the tables its notebook
     uses) limits what its jobs hash, and is passed on so that the notebook can read
     nothing else. `sites` restricts the site jobs (dataset-wide jobs always run
     on all the data).
@@ -94,7 +97,8 @@ def plan_jobs(entries: list[dict], dataset: Dataset, data_dir: str, results_dir:
                     name=f"{stem}-{site_id}", template=entry["template"],
                     output=entry["output"].format(site_id=site_id),
                     parameters={"site_id": site_id, "data_dir": data_dir,
-                                "results_dir": f"{results_dir}/parts/{stem}-{site_id}", **extra},
+                                "results_dir": f"{results_dir}/parts/{stem}-{site_id}", **extra,
+                                **(of_site(site_id) if of_site else {})},
                     inputs={"site_rows": site_hashes[site_id]}, site_id=site_id,
                     writes=writes,
                 ))

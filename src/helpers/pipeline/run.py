@@ -58,8 +58,8 @@ def run_pipeline(project: Project, options: BuildOptions, pool: WorkerPool | Non
     policy = load_policy(project.root / "_config.yml", dataset.metadata.synthetic)
     entries = read_pipeline(project.notebooks)
     policy = replace(policy, withheld=withheld_cells(dataset, policy))  # the same cells on every page
-    jobs = plan_jobs(entries, dataset, data_dir, results_dir, sites,
-                     common={"disclosure": policy.parameters()})
+    jobs = plan_jobs(entries, dataset, data_dir, results_dir, sites, common={"disclosure": policy.parameters()},
+                     of_site=lambda site_id: {"disclosure": policy.of_site_job(site_id).parameters()})
     store = ExecutionStore(project.cache)
     env_hash = environment_hash(project)
     templates = {j.template: sha256_file(project.notebooks / j.template) for j in jobs}

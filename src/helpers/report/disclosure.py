@@ -53,6 +53,14 @@ class Policy:
         """The policy of one site's page."""
         return replace(self, site_id=str(site_id))
 
+    def of_site_job(self, site_id: str) -> Policy:
+        """`at(site_id)` carrying only that site's withheld cells: all a site's page asks about.
+        A site job's parameters then stay the same size whatever the number of sites (every
+        site's notebook, provenance box and job key held the whole country's list), and a cell
+        withheld at another site does not re-run this one."""
+        site = str(site_id)
+        return replace(self, site_id=site, withheld=tuple(cell for cell in self.withheld if cell[1] == site))
+
     def statement(self) -> str:
         """The rule in force, in two sentences for the page."""
         rounding = f" and other counts are rounded to the nearest {self.round_to}" if self.round_to > 1 else ""

@@ -11,6 +11,8 @@ from html import escape
 
 import pandas as pd
 
+from helpers.analysis.cmoc import VERDICTS
+
 # The open/close marker of sphinx-design dropdowns (octicon chevron-right).
 _CHEVRON = ('<span class="sd-summary-state-marker sd-summary-chevron-right"><svg version="1.1" width="1.5em" '
             'height="1.5em" class="sd-octicon" viewBox="0 0 24 24" aria-hidden="true"><path d="M8.72 18.78a.75.75 '
@@ -40,11 +42,21 @@ def dropdown(title: str, body_html: str, opened: bool = False, detail: bool = Fa
             f'</span>{_CHEVRON}</summary><div class="sd-summary-content sd-card-body">{body_html}</div></details>')
 
 
+SITES_IN_DETAIL = 30  # up to this many sites, the synthesis lists every site's verdict and excerpt
+EXCERPTS_BEYOND = 10  # beyond it, this many excerpts of each stance, spread over the sites
+
+
 def cmoc_dropdowns(cited: pd.DataFrame, cmocs: pd.DataFrame, summary: pd.DataFrame, theory_labels: dict[str, str],
                    scope: str = "overall", by_site: pd.DataFrame | None = None) -> str:
     """One collapsible section per CMOC: its statement, its verdict (from `summary`, cmoc_verdicts
     rows with one row per CMOC, described by `scope`), optionally its verdict at each site (`by_site`),
-    and its excerpts by stance. `cited` is ``helpers.analysis.cmoc.evidence`` with a ``label`` column."""
+    and its excerpts by stance. `cited` is ``helpers.analysis.cmoc.evidence`` with a ``label`` column.
+
+    With `by_site` of more than SITES_IN_DETAIL sites (a national evaluation), the section counts
+    the sites of each verdict and shows EXCERPTS_BEYOND excerpts of each stance, taking each site's
+    first before any site's second: every site's chapter shows all of its own, and a page of every
+    excerpt of 1,250 sites would weigh tens of megabytes."""
+    detail = by_site is None or by_site["site_id"].nunique() <= SITES_IN_DETAIL
     parts = []
     verdicts = summary.set_index("cmoc_id")
     for c in cmocs.itertuples(index=False):
@@ -62,13 +74,32 @@ def cmoc_dropdowns(cited: pd.DataFrame, cmocs: pd.DataFrame, summary: pd.DataFra
             body += ("<p><strong>As refined by the evidence:</strong> "
                      + "<br>".join(f"<em>{part}</em>: {escape(text)}" for part, text in refined) + "</p>")
         if by_site is not None:
-            sites = "; ".join(f"{r.site_id} {r.verdict}{', refined' if r.refined == 'refined' else ''} "
-                              f"({r.n_supports}/{r.n_refutes}/{r.n_refines})"
-                              for r in by_site[by_site["cmoc_id"] == c.cmoc_id].itertuples())
-            body += f"<p><strong>By site</strong> (supporting/refuting/refining): {escape(sites)}</p>"
+            body += _by_site(by_site[by_site["cmoc_id"] == c.cmoc_id], detail)
         mine = cited[cited["cmoc_id"] == c.cmoc_id]
         for stance, heading in (("supports", "Supporting"), ("refutes", "Refuting"), ("refines", "Refining")):
             rows = mine[mine["stance"] == stance]
-            body += f"<p><strong>{heading} excerpts ({len(rows)})</strong></p>{excerpt_list(rows)}"
+            shown = rows if detail else _spread_over_sites(rows, EXCERPTS_BEYOND)
+            count = f"{len(rows)}" if len(shown) == len(rows) else f"{len(shown)} of {len(rows)}, across sites"
+            body += f"<p><strong>{heading} excerpts ({count})</strong></p>{excerpt_list(shown)}"
         parts.append(dropdown(title, body))
     return "".join(parts)
+
+
+def _by_site(rows: pd.DataFrame, detail: bool) -> str:
+    """A CMOC's verdict at each site, or, for many sites, how many sites have each verdict."""
+    if detail:
+        sites = "; ".join(f"{r.site_id} {r.verdict}{', refined' if r.refined == 'refined' else ''} "
+                          f"({r.n_supports}/{r.n_refutes}/{r.n_refines})" for r in rows.itertuples())
+        return f"<p><strong>By site</strong> (supporting/refuting/refining): {escape(sites)}</p>"
+    counts = rows["verdict"].value_counts()
+    said = "; ".join(f"{verdict} at {counts[verdict]:,} site{'s' if counts[verdict] != 1 else ''}"
+                     for verdict in VERDICTS if verdict in counts)
+    return (f"<p><strong>By site</strong>: {escape(said)}. Each site's verdict is on its chapter and in "
+            "<code>cmoc_verdicts.csv</code>.</p>")
+
+
+def _spread_over_sites(rows: pd.DataFrame, most: int) -> pd.DataFrame:
+    """At most `most` of `rows`, each site's first excerpt before any site's second, in their order."""
+    rank = rows.groupby("site_id", sort=False).cumcount()
+    chosen = rank.sort_values(kind="stable").index[:most]
+    return rows.loc[rows.index.isin(chosen)]

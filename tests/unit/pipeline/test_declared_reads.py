@@ -73,3 +73,24 @@ def test_a_job_hashes_only_the_tables_it_reads(dataset):
     assert _key_inputs(edited, network_reads) == _key_inputs(dataset, network_reads)
     assert _key_inputs(edited, ["sites", "questionnaires"]) != _key_inputs(dataset, ["sites", "questionnaires"])
     assert _key_inputs(edited, None) != _key_inputs(dataset, None)  # no declaration: every table counts
+
+
+def test_a_site_job_carries_only_its_own_withheld_cells(dataset):
+    """The run's policy holds every withheld cell; a site job's parameters only its own site's,
+    so that its notebook and key do not grow (or change) with the other sites'."""
+    from dataclasses import replace as replaced
+
+    from helpers.report.disclosure import Policy
+
+    policy = replaced(Policy(), withheld=(("patients", "S1"), ("patients", "S2"), ("gp", "S2"), ("gp_month:3", "S5")))
+    entries = [{"template": "site.md", "scope": "site", "output": "sites/{site_id}.ipynb"},
+               {"template": "t.md", "scope": "dataset", "output": "t.ipynb"}]
+    jobs = plan_jobs(entries, dataset, "data", "results", common={"disclosure": policy.parameters()},
+                     of_site=lambda site_id: {"disclosure": policy.of_site_job(site_id).parameters()})
+    by_name = {job.name: job.parameters["disclosure"] for job in jobs}
+    assert by_name["site-S2"]["withheld"] == [["gp", "S2"], ["patients", "S2"]]
+    assert by_name["site-S2"]["site_id"] == "S2"
+    assert by_name["site-S3"]["withheld"] == []
+    assert len(by_name["t"]["withheld"]) == 4 and by_name["t"]["site_id"] is None  # dataset-wide pages: all
+    page = Policy(**by_name["site-S2"])
+    assert all(page.hides(line) == policy.at("S2").hides(line) for line, _ in policy.withheld)

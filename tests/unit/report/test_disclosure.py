@@ -64,7 +64,7 @@ def published_rows(dataset, policy):
     shown = {}
     for site in [*dataset.site_ids, "ALL"]:
         rows = long if site == "ALL" else long[long["site_id"] == site]
-        page_policy = policy if site == "ALL" else policy.at(site)
+        page_policy = policy if site == "ALL" else policy.of_site_job(site)  # as a site job receives it
         styler = outcomes_table(paired_outcomes(rows, site, tests=False), page_policy)
         pairs, change = (_column(styler, name) for name in ("pairs", "change"))
         for i, measure in enumerate(MEASURES):
@@ -204,7 +204,7 @@ def published_gp(dataset, policy):
     shown, months = {}, {}
     estimates = []
     for site in dataset.site_ids:
-        page, mine = policy.at(site), people[people["site_id"] == site]
+        page, mine = policy.of_site_job(site), people[people["site_id"] == site]
         counts = window_counts(dataset.gp_contacts, mine, W, **extract)
         summary = summarise_windows(counts, site, W)
         change = change_rows(site_estimates(dataset.gp_contacts, mine, W, **extract), site, W)

@@ -11,7 +11,7 @@ import pytest
 
 from support import EMBEDDED
 from helpers.analysis.agreement import coder_agreement
-from helpers.analysis.cmoc import contrast, refined_statements, verdicts, cmoc_evidence
+from helpers.analysis.cmoc import VERDICTS, contrast, refined_statements, verdicts, cmoc_evidence
 from helpers.analysis.embeddedness import embeddedness
 from helpers.analysis.joint_display import joint_display
 from helpers.data.dataset import load_dataset
@@ -79,3 +79,29 @@ def test_cmoc_dropdowns_escape_refined_wording_and_show_it(dataset):
     html = cmoc_dropdowns(cited, cmocs, verdicts(data, overall=True), {})
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "As refined by the evidence" in html
+
+
+def test_cmoc_evidence_of_many_sites_is_summarised_and_sampled_across_sites(tmp_path):
+    """Beyond SITES_IN_DETAIL sites the synthesis counts verdicts and shows a bounded, spread
+    sample of excerpts (each site's chapter has all of its own); up to it, everything."""
+    from helpers.data.dataset import load_dataset
+    from helpers.report import excerpts
+    from helpers.synth import write_dataset
+
+    data = load_dataset(write_dataset(tmp_path / "d", n_sites=excerpts.SITES_IN_DETAIL + 2, seed=77))
+    cited = cmoc_evidence(data).assign(label="x")
+    by_site = verdicts(data)
+    html = cmoc_dropdowns(cited, data.cmocs, verdicts(data, overall=True), {}, by_site=by_site)
+    first = data.cmocs["cmoc_id"].iloc[0]
+    mine = by_site[by_site["cmoc_id"] == first]["verdict"].value_counts()
+    said = "; ".join(f"{v} at {mine[v]} site{'s' if mine[v] != 1 else ''}" for v in VERDICTS if v in mine)
+    assert f"<strong>By site</strong>: {said}." in html
+    assert html.count('<li><span class="excerpt-text">') <= 3 * excerpts.EXCERPTS_BEYOND * len(data.cmocs)
+    supporting = cited[(cited["cmoc_id"] == first) & (cited["stance"] == "supports")]
+    shown = excerpts._spread_over_sites(supporting, excerpts.EXCERPTS_BEYOND)
+    assert len(shown) == min(excerpts.EXCERPTS_BEYOND, len(supporting))
+    assert shown["site_id"].nunique() == min(len(shown), supporting["site_id"].nunique())  # one a site first
+    assert f"({len(shown)} of {len(supporting)}, across sites)" in html
+    few = by_site[by_site["site_id"].isin(data.site_ids[:excerpts.SITES_IN_DETAIL])]
+    detailed = cmoc_dropdowns(cited, data.cmocs, verdicts(data, overall=True), {}, by_site=few)
+    assert detailed.count('<li><span class="excerpt-text">') == len(cited[cited["cmoc_id"].isin(data.cmocs["cmoc_id"])])
