@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -124,7 +126,9 @@ def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
         half = stats.t.ppf(0.975, n - 1) * diff.std(ddof=1) / np.sqrt(n)
         ci_low, ci_high = diff.mean() - half, diff.mean() + half
     if tests and n >= MIN_PAIRS and np.ptp(diff) > 0:
-        p_t = pg.ttest(wave2, wave1, paired=True)["p_val"].iloc[0]
+        with warnings.catch_warnings():  # its Bayes factor, unused here, overflows once t is in the hundreds
+            warnings.simplefilter("ignore", RuntimeWarning)  # (a national dataset's pooled pairs)
+            p_t = pg.ttest(wave2, wave1, paired=True)["p_val"].iloc[0]
         d_z = pg.compute_effsize(wave2, wave1, paired=True, eftype="cohen_dz")
     if tests and n >= MIN_PAIRS and np.any(diff != 0):
         p_w = pg.wilcoxon(wave2, wave1)["p_val"].iloc[0]
