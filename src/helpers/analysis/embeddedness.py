@@ -122,9 +122,10 @@ def polarisation(scores) -> float:
 def embeddedness(dataset: Dataset) -> pd.DataFrame:
     """embeddedness.csv rows: one per site of the dataset, in dataset order."""
     scored = coded_segments(dataset)
+    by_site = dict(list(scored.groupby("site_id", sort=False)))
     rows = []
     for site_id in dataset.site_ids:
-        mine = scored[scored["site_id"] == site_id]
+        mine = by_site.get(site_id, scored.iloc[0:0])
         values = mine["score"].to_numpy()
         score = float(values.mean()) if values.size else np.nan
         low, high = cluster_ci(values, mine["cluster"], seed=_site_seed(site_id))
@@ -146,9 +147,10 @@ def position_draws(dataset: Dataset, samples: int = BOOTSTRAP_SAMPLES) -> pd.Dat
     repeated over the rows carries the uncertainty of every site's score.
     """
     scored = coded_segments(dataset)
+    by_site = dict(list(scored.groupby("site_id", sort=False)))
     draws = {}
     for site_id in dataset.site_ids:
-        mine = scored[scored["site_id"] == site_id]
+        mine = by_site.get(site_id, scored.iloc[0:0])
         means = cluster_draws(mine["score"], mine["cluster"], samples, seed=_site_seed(site_id))
         draws[site_id] = means if means.size else np.full(samples, np.nan)
     return pd.DataFrame(draws).rename_axis(index="draw", columns="site_id")

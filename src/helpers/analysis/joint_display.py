@@ -81,8 +81,9 @@ def joint_display(dataset: Dataset) -> pd.DataFrame:
     """joint_display.csv rows: per site (dataset order) then ALL, each mechanism x outcome:
     patients with and without the mechanism who have a change, and their mean changes."""
     per_patient = patient_mechanisms(dataset)
+    by_site = dict(list(per_patient.groupby("site_id", sort=False)))
     rows = []
     for site_id in dataset.site_ids:
-        rows += _rows(per_patient[per_patient["site_id"] == site_id], site_id)
+        rows += _rows(by_site.get(site_id, per_patient.iloc[0:0]), site_id)
     rows += _rows(per_patient, ALL_SITES)
     return pd.DataFrame(rows, columns=list(COLUMNS))

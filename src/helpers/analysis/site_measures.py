@@ -27,8 +27,9 @@ def measures_by_site(dataset: Dataset) -> pd.DataFrame:
     table["job_satisfaction"] = Q.share_by_site(dataset, [Q.JOB_SATISFACTION], among=voices == "link worker")
     long = scores(dataset.questionnaires).merge(dataset.participants[["participant_id", "site_id"]],
                                                on="participant_id")
+    by_site = dict(list(long.groupby("site_id", sort=False)))
     for site_id in dataset.site_ids:
-        changes = paired_outcomes(long[long["site_id"] == site_id], site_id, tests=False)  # means only
+        changes = paired_outcomes(by_site.get(site_id, long.iloc[0:0]), site_id, tests=False)  # means only
         changes = changes.set_index("measure")
         for measure in MEASURES:
             table.loc[site_id, f"change_{measure}"] = changes.at[measure, "mean_diff"]
