@@ -12,6 +12,7 @@ from html import escape
 import pandas as pd
 
 from helpers.analysis.cmoc import VERDICTS
+from helpers.report.scale import in_detail
 
 # The open/close marker of sphinx-design dropdowns (octicon chevron-right).
 _CHEVRON = ('<span class="sd-summary-state-marker sd-summary-chevron-right"><svg version="1.1" width="1.5em" '
@@ -42,8 +43,7 @@ def dropdown(title: str, body_html: str, opened: bool = False, detail: bool = Fa
             f'</span>{_CHEVRON}</summary><div class="sd-summary-content sd-card-body">{body_html}</div></details>')
 
 
-SITES_IN_DETAIL = 30  # up to this many sites, the synthesis lists every site's verdict and excerpt
-EXCERPTS_BEYOND = 10  # beyond it, this many excerpts of each stance, spread over the sites
+EXCERPTS_BEYOND = 10  # beyond SITES_IN_DETAIL sites, this many excerpts of each stance, spread over the sites
 
 
 def cmoc_dropdowns(cited: pd.DataFrame, cmocs: pd.DataFrame, summary: pd.DataFrame, theory_labels: dict[str, str],
@@ -56,7 +56,7 @@ def cmoc_dropdowns(cited: pd.DataFrame, cmocs: pd.DataFrame, summary: pd.DataFra
     the sites of each verdict and shows EXCERPTS_BEYOND excerpts of each stance, taking each site's
     first before any site's second: every site's chapter shows all of its own, and a page of every
     excerpt of 1,250 sites would weigh tens of megabytes."""
-    detail = by_site is None or by_site["site_id"].nunique() <= SITES_IN_DETAIL
+    detail = by_site is None or in_detail(by_site["site_id"].nunique())
     parts = []
     verdicts = summary.set_index("cmoc_id")
     for c in cmocs.itertuples(index=False):

@@ -14,6 +14,7 @@ import seaborn as sns
 
 from helpers.report.withheld import protect_trajectory
 from helpers.report.disclosure import Policy
+from helpers.report.scale import in_detail
 from helpers.report.table_html import reset_table_numbers, show_frames_as_reader_tables
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
 
@@ -277,6 +278,8 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
     ("ALL") is drawn as a diamond. An arrow under each panel points to "better".
     """
     sites = [s for s in outcomes["site_id"].unique() if s != "ALL"] + ["ALL"]
+    if not in_detail(len(sites) - 1):
+        return _caterpillar_figure(outcomes, sites[:-1], policy)
     fig, grid = plt.subplots(2, 3, figsize=(11, 2.2 + 0.55 * len(sites) * 2), sharey=True)
     axes = grid.ravel()
     for ax, measure in zip(axes, MEASURES):
@@ -305,6 +308,47 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
                              f"Rows with fewer than {policy.threshold} patients,\nor withheld so that none can be\n"
                              "recovered from the others\n(disclosure control): not drawn.\n"
                              "Diamond: all sites pooled.", fontsize=9, va="center")
+    return lay_out(fig)
+
+
+def _caterpillar_figure(outcomes: pd.DataFrame, sites: list[str], policy: Policy):
+    """The forest plot of many sites: in each panel the sites' intervals ordered by their mean
+    change (one thin line each, unlabelled), the pooled change and its interval across them."""
+    from matplotlib.collections import LineCollection
+
+    fig, grid = plt.subplots(2, 3, figsize=(11, 8))
+    axes = grid.ravel()
+    for ax, measure in zip(axes, MEASURES):
+        rows = outcomes[outcomes["measure"] == measure].set_index("site_id")
+        mine = rows.reindex(sites)
+        shown = mine[[policy.allows(n, f"pairs:{measure}", s) for s, n in zip(mine.index, mine["n_pairs"])]]
+        shown = shown[shown["mean_diff"].notna()].sort_values("mean_diff", kind="stable")
+        y = np.arange(len(shown))
+        has_ci = shown["ci95_low"].notna().to_numpy()
+        ax.add_collection(LineCollection([[(lo, yi), (hi, yi)] for lo, hi, yi in
+                                          zip(shown["ci95_low"][has_ci], shown["ci95_high"][has_ci], y[has_ci])],
+                                         colors=[PALETTE[0]], linewidths=0.6, alpha=0.5))
+        ax.scatter(shown["mean_diff"], y, s=4, color=PALETTE[0], zorder=3, label="a site's mean change")
+        if "ALL" in rows.index and policy.allows(rows.at["ALL", "n_pairs"], f"pairs:{measure}", "ALL"):
+            pooled = rows.loc["ALL"]
+            ax.axvspan(pooled["ci95_low"], pooled["ci95_high"], color=PALETTE[1], alpha=0.25, zorder=0)
+            ax.axvline(pooled["mean_diff"], color=PALETTE[1], linewidth=2, label="all sites pooled, 95% CI")
+        ax.axvline(0, color="#444444", linewidth=1)
+        ax.set_ylim(-1, max(len(shown), 1))
+        ax.set_yticks([])
+        ax.set_ylabel(f"{len(shown):,} sites, ordered by their change", fontsize=9)
+        ax.set_title(SHORT_LABELS[measure], fontsize=10)
+        better = "lower is better  <-" if measure in LOWER_IS_BETTER else "->  higher is better"
+        ax.set_xlabel(f"change, wave 2 minus wave 1\n{better}", fontsize=9)
+        ax.grid(axis="y", visible=False)
+        ax.autoscale_view(scalex=True, scaley=False)
+    axes[-1].axis("off")
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[-1].legend(handles, labels, loc="upper left", frameon=False, fontsize=9)
+    axes[-1].text(0.05, 0.45, "Each site's interval is a thin line\nthrough its mean change.\n"
+                              f"Sites with fewer than {policy.threshold} patients,\nor withheld so that none "
+                              "can be\nrecovered from the others\n(disclosure control): not drawn.\n"
+                              "Each site's own figures are on its chapter.", fontsize=9, va="top")
     return lay_out(fig)
 
 

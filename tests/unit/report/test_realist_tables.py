@@ -86,9 +86,10 @@ def test_cmoc_evidence_of_many_sites_is_summarised_and_sampled_across_sites(tmp_
     sample of excerpts (each site's chapter has all of its own); up to it, everything."""
     from helpers.data.dataset import load_dataset
     from helpers.report import excerpts
+    from helpers.report.scale import SITES_IN_DETAIL
     from helpers.synth import write_dataset
 
-    data = load_dataset(write_dataset(tmp_path / "d", n_sites=excerpts.SITES_IN_DETAIL + 2, seed=77))
+    data = load_dataset(write_dataset(tmp_path / "d", n_sites=SITES_IN_DETAIL + 2, seed=77))
     cited = cmoc_evidence(data).assign(label="x")
     by_site = verdicts(data)
     html = cmoc_dropdowns(cited, data.cmocs, verdicts(data, overall=True), {}, by_site=by_site)
@@ -102,6 +103,6 @@ def test_cmoc_evidence_of_many_sites_is_summarised_and_sampled_across_sites(tmp_
     assert len(shown) == min(excerpts.EXCERPTS_BEYOND, len(supporting))
     assert shown["site_id"].nunique() == min(len(shown), supporting["site_id"].nunique())  # one a site first
     assert f"({len(shown)} of {len(supporting)}, across sites)" in html
-    few = by_site[by_site["site_id"].isin(data.site_ids[:excerpts.SITES_IN_DETAIL])]
+    few = by_site[by_site["site_id"].isin(data.site_ids[:SITES_IN_DETAIL])]
     detailed = cmoc_dropdowns(cited, data.cmocs, verdicts(data, overall=True), {}, by_site=few)
     assert detailed.count('<li><span class="excerpt-text">') == len(cited[cited["cmoc_id"].isin(data.cmocs["cmoc_id"])])
