@@ -14,6 +14,7 @@ from matplotlib.patches import FancyArrowPatch
 from helpers.analysis.embeddedness import LEVEL_NAMES, LEVELS, NO_EVIDENCE, THRESHOLDS
 from helpers.analysis.network import NODE_TYPES, POOLED, network_layout
 from helpers.report.figures import PALETTE, lay_out, readable_text, smallest_readable_pt
+from helpers.report.scale import in_detail
 
 # node_type -> (colour, marker): people are circles, organisations squares.
 STYLE = {
@@ -156,13 +157,20 @@ def link_worker_figure(table: pd.DataFrame):
     panels = [("practice_ties", "ties inside\nthe practice"), ("practice_share", "share of ties\ninside the practice"),
               ("practice_voluntary", "practice-voluntary\npairs brokered"), ("betweenness", "betweenness\n")]
     rows = table.reset_index(drop=True)
+    detail = in_detail(len(rows))  # one labelled row per link worker; beyond, each panel's values in order
     labels = [f"{r.site_id}  {r.label}" for r in rows.itertuples()]
-    fig, axes = plt.subplots(1, len(panels), figsize=(10, 1.8 + 0.42 * len(rows)), sharey=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(10, 1.8 + 0.42 * len(rows) if detail else 8), sharey=detail)
     for ax, (column, title) in zip(axes, panels):
-        for y, r in rows.iterrows():
-            marker = EMPLOYER_MARKERS[r["employer"]][0]
-            ax.scatter(r[column], y, s=70, marker=marker, color=POSITION_COLOURS[r["position"]],
-                       edgecolors="#333333", linewidths=0.7, zorder=3)
+        if detail:
+            for y, r in rows.iterrows():
+                marker = EMPLOYER_MARKERS[r["employer"]][0]
+                ax.scatter(r[column], y, s=70, marker=marker, color=POSITION_COLOURS[r["position"]],
+                           edgecolors="#333333", linewidths=0.7, zorder=3)
+        else:  # one scatter per employer's marker, of the values in order
+            ordered = rows.sort_values(column, kind="stable").reset_index(drop=True)
+            for marker, mine in ordered.groupby(ordered["employer"].map(lambda e: EMPLOYER_MARKERS[e][0])):
+                ax.scatter(mine[column], mine.index, s=10, marker=marker, edgecolors="#333333", linewidths=0.2,
+                           color=[POSITION_COLOURS[p] for p in mine["position"]], zorder=3)
         ax.set_title(title, fontsize=9.5)
         ax.grid(axis="y", visible=False)
         if column == "practice_share":
@@ -170,8 +178,14 @@ def link_worker_figure(table: pd.DataFrame):
             ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
         else:
             ax.set_xlim(left=0, right=max(rows[column].max() * 1.12, 1e-9))
-    axes[0].set_yticks(range(len(rows)), labels)
-    axes[0].invert_yaxis()
+    if detail:
+        axes[0].set_yticks(range(len(rows)), labels)
+    for ax in axes if not detail else axes[:1]:
+        ax.invert_yaxis()
+        if not detail:
+            ax.set_yticks([])
+    if not detail:
+        axes[0].set_ylabel(f"{len(rows):,} link workers, each panel in its own order", fontsize=9)
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
                bbox_to_anchor=(0.5, 0.045))  # inside the figure, above the synthetic mark in its corner
     return lay_out(fig, rect=(0, 0.14, 1, 1))

@@ -15,6 +15,7 @@ from matplotlib.ticker import PercentFormatter
 from helpers.analysis.cmoc import ALL_SITES, VERDICTS
 from helpers.analysis.embeddedness import LEVEL_NAMES, LEVELS, THRESHOLDS
 from helpers.report.figures import PALETTE, lay_out
+from helpers.report.scale import in_detail
 
 POSITION_COLOURS = {"bolted_on": PALETTE[3], "fitting_in": PALETTE[8], "belonging": PALETTE[2],
                     "no evidence": PALETTE[7]}
@@ -33,14 +34,10 @@ def continuum_figure(rows: pd.DataFrame):
     Sites are sorted by score; a site without evidence is drawn hollow at the centre.
     """
     rows = rows.sort_values("score", na_position="first", kind="stable").reset_index(drop=True)
+    if not in_detail(len(rows)):
+        return _many_sites_continuum(rows)
     fig, ax = plt.subplots(figsize=(7, 1.5 + 0.34 * len(rows)))
-    edges = (-1.05, THRESHOLDS[0], THRESHOLDS[1], 1.05)
-    for level, low, high in zip(LEVELS, edges, edges[1:]):
-        ax.axvspan(low, high, color=POSITION_COLOURS[level], alpha=0.15, zorder=0, linewidth=0)
-        ax.text((low + high) / 2, 1.02, LEVEL_NAMES[level], transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=11, fontweight="bold")
-    for threshold in THRESHOLDS:
-        ax.axvline(threshold, color="#777777", linestyle=":", linewidth=1)
+    _continuum_bands(ax)
     for y, row in rows.iterrows():
         if pd.isna(row["score"]):
             ax.plot(0, y, marker="o", markersize=8, markerfacecolor="white", markeredgecolor="#777777")
@@ -52,16 +49,48 @@ def continuum_figure(rows: pd.DataFrame):
     ax.set_yticks(range(len(rows)), [f"{s} ({n} segments)" for s, n in zip(rows["site_id"], rows["n_segments"])],
                   fontsize=10)
     ax.set_ylim(len(rows) - 0.5, -0.5)
+    return lay_out(fig)
+
+
+def _continuum_bands(ax) -> None:
+    edges = (-1.05, THRESHOLDS[0], THRESHOLDS[1], 1.05)
+    for level, low, high in zip(LEVELS, edges, edges[1:]):
+        ax.axvspan(low, high, color=POSITION_COLOURS[level], alpha=0.15, zorder=0, linewidth=0)
+        ax.text((low + high) / 2, 1.02, LEVEL_NAMES[level], transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=11, fontweight="bold")
+    for threshold in THRESHOLDS:
+        ax.axvline(threshold, color="#777777", linestyle=":", linewidth=1)
     ax.set_xlim(-1.05, 1.05)
     ax.set_xticks([-1, THRESHOLDS[0], 0, THRESHOLDS[1], 1], ["-1", "-1/3", "0", "+1/3", "+1"], fontsize=10)
     ax.set_xlabel("score: bolted on -1, fitting in 0, belonging +1 (line: 95% bootstrap interval)", fontsize=10)
     ax.grid(axis="y", visible=False)
+
+
+def _many_sites_continuum(rows: pd.DataFrame):
+    """The continuum of many sites (sorted rows): each site's interval a thin line, unlabelled."""
+    from matplotlib.collections import LineCollection
+
+    scored = rows[rows["score"].notna()].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    _continuum_bands(ax)
+    y = np.arange(len(scored))
+    ax.add_collection(LineCollection([[(lo, yi), (hi, yi)] for lo, hi, yi in
+                                      zip(scored["ci95_low"], scored["ci95_high"], y)],
+                                     colors="#333333", linewidths=0.5, alpha=0.4))
+    ax.scatter(scored["score"], y, s=5, c=[POSITION_COLOURS[p] for p in scored["position"]], zorder=3)
+    ax.set_ylim(len(scored), -1)
+    ax.set_yticks([])
+    unscored = len(rows) - len(scored)
+    ax.set_ylabel(f"{len(scored):,} sites, ordered by score" + (f"\n({unscored:,} without embeddedness segments)"
+                                                            if unscored else ""), fontsize=10)
     return lay_out(fig)
 
 
 def concept_figure(shares: pd.DataFrame):
     """Rows: concepts and their codes; columns: sites; cells: share of the site's segments (%)."""
     n_sites = shares.shape[1]
+    if not in_detail(n_sites):
+        return _many_sites_concepts(shares)
     per_site = 0.5 if n_sites <= 12 else 0.28
     fig, ax = plt.subplots(figsize=(max(7, 4.2 + per_site * n_sites), 0.34 * len(shares) + 1.2))
     sns.heatmap(shares * 100, ax=ax, cmap="Blues", vmin=0, annot=n_sites <= 12, fmt=".0f",
@@ -74,6 +103,23 @@ def concept_figure(shares: pd.DataFrame):
         tick.set_fontweight("bold" if tick.get_text().endswith("(any)") else "normal")
         tick.set_fontsize(9.5)
     ax.tick_params(length=0)
+    return lay_out(fig)
+
+
+def _many_sites_concepts(shares: pd.DataFrame):
+    """The concept shares of many sites: for each concept and code, the spread of the sites'
+    percentages (box: the middle half of the sites; whiskers: 1.5 times its width; dots beyond)."""
+    fig, ax = plt.subplots(figsize=(9, 0.34 * len(shares) + 1.4))
+    values = [row.dropna().to_numpy() * 100 for _, row in shares.iterrows()]
+    ax.boxplot(values, orientation="horizontal", widths=0.6, patch_artist=True,
+               boxprops={"facecolor": lighten(PALETTE[0]), "edgecolor": "#333333"},
+               medianprops={"color": "#222222"}, flierprops={"markersize": 2, "alpha": 0.4})
+    ax.set_yticks(range(1, len(shares) + 1), [str(label) for label in shares.index])
+    for tick in ax.get_yticklabels():
+        tick.set_fontweight("bold" if tick.get_text().endswith("(any)") else "normal")
+    ax.set_ylim(len(shares) + 0.5, 0.5)
+    ax.set_xlabel(f"% of the site's segments, over {shares.shape[1]:,} sites", fontsize=10)
+    ax.grid(axis="y", visible=False)
     return lay_out(fig)
 
 
@@ -128,6 +174,8 @@ def association_figure(table: pd.DataFrame, x: str, panels: dict[str, str], rho:
 def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
     """CMOCs (rows) by site and over all sites (columns), coloured by verdict; with few sites each
     cell reads supporting/refuting/refining segments, with "R" when the CMOC is refined there."""
+    if not in_detail(site_rows["site_id"].nunique()):
+        return _many_sites_verdicts(site_rows, all_rows)
     rows = pd.concat([site_rows, all_rows], ignore_index=True)
     sites = list(dict.fromkeys(rows["site_id"]))
     cmocs = list(dict.fromkeys(rows["cmoc_id"]))
@@ -154,4 +202,29 @@ def verdict_figure(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, frameon=False,
               fontsize=10, title="cell: supporting / refuting / refining segments; R: refined" if annotate else None,
               title_fontsize=10)
+    return lay_out(fig)
+
+
+def _many_sites_verdicts(site_rows: pd.DataFrame, all_rows: pd.DataFrame):
+    """The verdicts of many sites: for each CMOC (rows), the share of sites with each verdict,
+    and its verdict over all sites at the right."""
+    cmocs = list(dict.fromkeys(site_rows["cmoc_id"]))
+    shares = (site_rows.groupby("cmoc_id")["verdict"].value_counts(normalize=True).unstack(fill_value=0)
+              .reindex(index=cmocs, columns=list(VERDICTS), fill_value=0))
+    overall = all_rows.set_index("cmoc_id")["verdict"]
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(cmocs) + 1.9))
+    left = np.zeros(len(cmocs))
+    for verdict in VERDICTS:
+        ax.barh(range(len(cmocs)), shares[verdict], left=left, color=lighten(VERDICT_COLOURS[verdict]),
+                edgecolor="white", label=verdict)
+        left += shares[verdict].to_numpy()
+    for y, cmoc in enumerate(cmocs):
+        ax.text(1.02, y, f"all: {overall.get(cmoc, 'no evidence')}", va="center", fontsize=9)
+    ax.set_yticks(range(len(cmocs)), cmocs, fontsize=10)
+    ax.set_ylim(len(cmocs) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.set_xlabel(f"share of the {site_rows['site_id'].nunique():,} sites with each verdict", fontsize=10)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False, fontsize=10)
     return lay_out(fig)
