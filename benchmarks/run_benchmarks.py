@@ -228,8 +228,9 @@ def compare(tmp: Path, baseline: str, repeats: int) -> dict:
     return {"machine": machine(), "baseline": baseline, "repeats": repeats, "runs": runs}
 
 
-def sizes(tmp: Path, counts: list[int]) -> dict:
-    """Cold run and book of synthetic datasets of each size, with peak memory per process."""
+def sizes(tmp: Path, counts: list[int], keep: bool = False) -> dict:
+    """Cold run and book of synthetic datasets of each size, with peak memory per process; with
+    `keep`, each size's project (its executed notebooks and book) is left in `tmp` to look at."""
     figures = {}
     for size in counts:
         data = tmp / f"data{size}"
@@ -244,8 +245,9 @@ def sizes(tmp: Path, counts: list[int]) -> dict:
         figures[str(size)] = {"pages": pages, "measured": machine(),
                               **{k: {f: v for f, v in m.items() if f != "output"} for k, m in steps.items()}}
         print(size, figures[str(size)], flush=True)
-        shutil.rmtree(project, ignore_errors=True)
-        shutil.rmtree(data, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(project, ignore_errors=True)
+            shutil.rmtree(data, ignore_errors=True)
     return {"machine": machine(), "sizes": figures}
 
 
@@ -262,6 +264,8 @@ def main() -> None:
                         help="runs of the cold / no-change / one-site sequence (the median is reported)")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results.json",
                         help="results file to update (the README is written from benchmarks/results.json only)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the projects of the sizes group (printed at the end) to look at their books")
     parser.add_argument("--merge", type=Path, nargs="*", default=None,
                         help="copy the groups of these results files into --results, rewrite the README, run nothing")
     args = parser.parse_args()
@@ -283,7 +287,7 @@ def main() -> None:
             stored["compare"] = compare(tmp, args.baseline, args.repeats)
             _save(out, stored)
         if "sizes" in args.groups:
-            stored["sizes"] = sizes(tmp, args.sizes)
+            stored["sizes"] = sizes(tmp, args.sizes, args.keep)
             _save(out, stored)
         if "wall" in args.groups:
             stored["wall"] = wall(tmp, args)
@@ -292,7 +296,10 @@ def main() -> None:
         print(f"{failed}\nmeasured so far: {json.dumps({k: v for k, v in failed.measured.items() if k != 'output'})}"
               f"\nprojects kept in {tmp}", file=sys.stderr)
         raise SystemExit(1)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if args.keep:
+        print(f"projects kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 HAND_WRITTEN = "<!-- Below: written by hand, kept when the sections above are regenerated. -->"
