@@ -311,11 +311,17 @@ def forest_figure(outcomes: pd.DataFrame, policy: Policy):
     return lay_out(fig)
 
 
+def interval_lines(ax, low, high, y, **style) -> None:
+    """One horizontal line from `low` to `high` at each `y`, drawn as one collection (many sites'
+    intervals: a line each would be an artist each)."""
+    from matplotlib.collections import LineCollection
+
+    ax.add_collection(LineCollection([[(lo, yi), (hi, yi)] for lo, hi, yi in zip(low, high, y)], **style))
+
+
 def _caterpillar_figure(outcomes: pd.DataFrame, sites: list[str], policy: Policy):
     """The forest plot of many sites: in each panel the sites' intervals ordered by their mean
     change (one thin line each, unlabelled), the pooled change and its interval across them."""
-    from matplotlib.collections import LineCollection
-
     fig, grid = plt.subplots(2, 3, figsize=(11, 8))
     axes = grid.ravel()
     for ax, measure in zip(axes, MEASURES):
@@ -325,9 +331,8 @@ def _caterpillar_figure(outcomes: pd.DataFrame, sites: list[str], policy: Policy
         shown = shown[shown["mean_diff"].notna()].sort_values("mean_diff", kind="stable")
         y = np.arange(len(shown))
         has_ci = shown["ci95_low"].notna().to_numpy()
-        ax.add_collection(LineCollection([[(lo, yi), (hi, yi)] for lo, hi, yi in
-                                          zip(shown["ci95_low"][has_ci], shown["ci95_high"][has_ci], y[has_ci])],
-                                         colors=[PALETTE[0]], linewidths=0.6, alpha=0.5))
+        interval_lines(ax, shown["ci95_low"][has_ci], shown["ci95_high"][has_ci], y[has_ci],
+                       colors=[PALETTE[0]], linewidths=0.6, alpha=0.5)
         ax.scatter(shown["mean_diff"], y, s=4, color=PALETTE[0], zorder=3, label="a site's mean change")
         if "ALL" in rows.index and policy.allows(rows.at["ALL", "n_pairs"], f"pairs:{measure}", "ALL"):
             pooled = rows.loc["ALL"]

@@ -158,7 +158,6 @@ def link_worker_figure(table: pd.DataFrame):
               ("practice_voluntary", "practice-voluntary\npairs brokered"), ("betweenness", "betweenness\n")]
     rows = table.reset_index(drop=True)
     detail = in_detail(len(rows))  # one labelled row per link worker; beyond, each panel's values in order
-    labels = [f"{r.site_id}  {r.label}" for r in rows.itertuples()]
     fig, axes = plt.subplots(1, len(panels), figsize=(10, 1.8 + 0.42 * len(rows) if detail else 8), sharey=detail)
     for ax, (column, title) in zip(axes, panels):
         if detail:
@@ -179,12 +178,12 @@ def link_worker_figure(table: pd.DataFrame):
         else:
             ax.set_xlim(left=0, right=max(rows[column].max() * 1.12, 1e-9))
     if detail:
-        axes[0].set_yticks(range(len(rows)), labels)
-    for ax in axes if not detail else axes[:1]:
-        ax.invert_yaxis()
-        if not detail:
+        axes[0].set_yticks(range(len(rows)), [f"{r.site_id}  {r.label}" for r in rows.itertuples()])
+        axes[0].invert_yaxis()  # shared by the other panels
+    else:
+        for ax in axes:
+            ax.invert_yaxis()
             ax.set_yticks([])
-    if not detail:
         axes[0].set_ylabel(f"{len(rows):,} link workers, each panel in its own order", fontsize=9)
     fig.legend(handles=_context_handles(rows), loc="lower center", ncol=6, frameon=False, fontsize=9,
                bbox_to_anchor=(0.5, 0.045))  # inside the figure, above the synthetic mark in its corner

@@ -14,7 +14,7 @@ from matplotlib.ticker import PercentFormatter
 
 from helpers.analysis.cmoc import ALL_SITES, VERDICTS
 from helpers.analysis.embeddedness import LEVEL_NAMES, LEVELS, THRESHOLDS
-from helpers.report.figures import PALETTE, lay_out
+from helpers.report.figures import PALETTE, interval_lines, lay_out
 from helpers.report.scale import in_detail
 
 POSITION_COLOURS = {"bolted_on": PALETTE[3], "fitting_in": PALETTE[8], "belonging": PALETTE[2],
@@ -68,15 +68,11 @@ def _continuum_bands(ax) -> None:
 
 def _many_sites_continuum(rows: pd.DataFrame):
     """The continuum of many sites (sorted rows): each site's interval a thin line, unlabelled."""
-    from matplotlib.collections import LineCollection
-
     scored = rows[rows["score"].notna()].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7, 6))
     _continuum_bands(ax)
     y = np.arange(len(scored))
-    ax.add_collection(LineCollection([[(lo, yi), (hi, yi)] for lo, hi, yi in
-                                      zip(scored["ci95_low"], scored["ci95_high"], y)],
-                                     colors="#333333", linewidths=0.5, alpha=0.4))
+    interval_lines(ax, scored["ci95_low"], scored["ci95_high"], y, colors="#333333", linewidths=0.5, alpha=0.4)
     ax.scatter(scored["score"], y, s=5, c=[POSITION_COLOURS[p] for p in scored["position"]], zorder=3)
     ax.set_ylim(len(scored), -1)
     ax.set_yticks([])

@@ -50,8 +50,8 @@ def site_lines(dataset: Dataset) -> dict[str, dict[str, int]]:
     extract = dict(extract_start=dataset.metadata.gp_extract_start, extract_end=dataset.metadata.gp_extract_end)
     counts = window_counts(dataset.gp_contacts, people, GP_WINDOW_MONTHS, **extract)  # as the pages count
     lines["gp"] = per_site(counts)  # the n_patients of each site's summarise_windows row
-    for k, counts in patients_per_month(people, sites, *TRAJECTORY_MONTHS, **extract).items():
-        lines[f"gp_month:{k}"] = counts  # as each site page's trajectory counts, all sites at once
+    months = patients_per_month(people, sites, *TRAJECTORY_MONTHS, **extract)  # as each site page's trajectory
+    lines.update({f"gp_month:{k}": per_site_month for k, per_site_month in months.items()})  # counts, at once
     return lines
 
 
