@@ -59,9 +59,12 @@ def _kind(pid: int, root: int) -> str:
     if pid == root:
         return "parent"
     try:
+        name = Path(f"/proc/{pid}/comm").read_text().strip()  # a forked kernel or worker names itself
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return "other"
+    if name in ("linkbook-kernel", "linkbook-worker"):
+        return name.removeprefix("linkbook-")
     if "ipykernel" in command:
         return "kernel"
     if "multiprocessing" in command or "spawn_main" in command:

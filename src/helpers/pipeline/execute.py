@@ -174,25 +174,47 @@ def _plain(traceback_lines) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(owner: int) -> None:
     """Pool workers ignore Ctrl-C: the parent stops them in order, and their kernels with them.
-    A worker whose parent (`parent`, the pid that made the pool) was killed exits, and its
-    kernel, seeing it gone, exits too; so does a worker that starts after its parent died (it
-    would otherwise take its new parent, PID 1 or a subreaper, for its own and live on)."""
+    A worker exits as soon as `owner` (the pid that made the pool) or its own parent (the fork
+    server) is gone, and its kernel, seeing it gone, exits too; a worker that starts after its
+    owner died exits at once. (The fork server itself exits once the owner and every worker
+    are gone.) Its kernels are forks of it (`kernels.fork_kernels`)."""
+    from helpers.pipeline import kernels
+    from helpers.pipeline.forked_kernel import name_process
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if os.getppid() != parent:
+    parent = os.getppid()
+    if not _alive(owner):
         os._exit(0)
+    name_process("linkbook-worker")
+    kernels.fork_kernels()
 
     def exit_when_orphaned():
-        while os.getppid() == parent:
+        while os.getppid() == parent and _alive(owner):
             time.sleep(1)
         os._exit(0)
 
     threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's: not ours, but not gone
+        return True
+    return True
+
+
 def _executor(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+    """Workers forked from a server that has imported the analysis libraries once (`preload`)."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["helpers.pipeline.preload"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_start_worker, initargs=(os.getpid(),))
 
 

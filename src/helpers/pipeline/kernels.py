@@ -12,6 +12,12 @@ Keeping the client also saves its handshake (at least 0.2 s of polling each time
 a client connects). A kernel that died or could not be cleared is replaced by a
 fresh one. `linkbook run --fresh-kernels` starts a new kernel for every notebook
 instead; tests check that both ways give byte-identical results.
+
+In a pool worker, itself forked from a server that has imported the analysis
+libraries (`helpers.pipeline.preload`), the kernel is a fork of the worker rather
+than a new interpreter (`ForkedKernelManager`): it starts with them imported, so a
+run pays their import once, not once per kernel. On a Dask worker, which runs
+tasks in threads beside its event loop, kernels are started as new processes.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+
+from helpers.pipeline.forked_kernel import ForkedKernelManager
 
 ENGINE = "linkbook-warm"
 RESET = """\
@@ -54,6 +62,12 @@ class WarmKernel:
 
 
 _kernels: dict[tuple, WarmKernel] = {}
+_fork = {"kernels": False}
+
+
+def fork_kernels() -> None:
+    """Start this process's kernels as forks of it (a pool worker, on its main thread, calls this)."""
+    _fork["kernels"] = True
 
 
 def warm_kernel(cwd: str, session: str, log_file) -> WarmKernel:
@@ -74,8 +88,10 @@ def warm_kernel(cwd: str, session: str, log_file) -> WarmKernel:
         shutdown(warm)
     # IPC sockets in a private directory: no TCP port can be taken by a kernel
     # starting at the same moment in another worker.
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc",
-                            ip=str(Path(tempfile.mkdtemp(prefix="linkbook-kernel-")) / "kernel"))
+    manager = ForkedKernelManager if _fork["kernels"] and threading.current_thread() is threading.main_thread() \
+        else AsyncKernelManager
+    km = manager(kernel_name="python3", transport="ipc",
+                 ip=str(Path(tempfile.mkdtemp(prefix="linkbook-kernel-")) / "kernel"))
     run_sync(km.start_kernel)(cwd=cwd, stdout=log_file, stderr=log_file)
     warm = WarmKernel(km, run_sync(_connect)(km))
     _kernels[key] = warm

@@ -1,8 +1,8 @@
 """The run's parent process and its pool workers plan, count and copy; they fit no model and draw nothing.
 
 Importing pingouin, statsmodels' models or matplotlib costs a process seconds of CPU (pingouin alone
-about 1 s, with xarray); a worker is a fresh process (spawn), so each paid it again. Only the kernels
-that run the notebooks need them.
+about 1 s, with xarray). Only the kernels that run the notebooks need them; the pool's fork server
+imports them once for its workers and their kernels (helpers.pipeline.preload), and the parent never.
 """
 
 import subprocess

@@ -1,0 +1,51 @@
+"""What the pool's fork server imports once, for every worker and kernel of a run.
+
+Importing pandas, SciPy, statsmodels, matplotlib, seaborn, networkx, pingouin and the
+Jupyter machinery costs a new process about 4 s of CPU. The pool's workers are forked
+from one server process that has imported them (`helpers.pipeline.execute`), and each
+worker's kernel is forked from its worker (`helpers.pipeline.kernels`), so a run pays
+that import once instead of once per worker and once per kernel.
+
+Only third-party modules: a notebook imports the helpers package itself, as it is when
+its kernel starts. A module that fails to import here is left for the kernel to import
+(and report) as it would without the server.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+
+# The kernels' inline backend, chosen before matplotlib is imported (it reads MPLBACKEND then),
+# as ipykernel chooses it in a kernel of its own.
+os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+MODULES = (
+    # what the notebook templates and the helpers they import use
+    "numpy", "pandas", "scipy.stats", "statsmodels.formula.api",
+    "statsmodels.genmod.generalized_estimating_equations", "statsmodels.discrete.discrete_model",
+    "statsmodels.stats.meta_analysis", "statsmodels.stats.multitest", "pingouin",
+    "matplotlib.pyplot", "matplotlib_inline.backend_inline", "seaborn", "networkx", "yaml",
+    "IPython.display", "myst_nb",
+    # a kernel's own start-up
+    "ipykernel.kernelapp", "ipykernel.ipkernel",
+    # a worker's: running a notebook with papermill and finishing it
+    "papermill", "papermill.clientwrap", "nbclient", "nbformat", "jupytext", "jupyter_client.manager",
+)
+
+
+def preload() -> list[str]:
+    """Import MODULES; the names of those that failed."""
+    failed = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # import-time deprecation notices: each kernel shows its own
+        for name in MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the kernel imports it again and reports the error
+                failed.append(name)
+    return failed
+
+
+preload()
