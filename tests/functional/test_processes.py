@@ -18,6 +18,6 @@ OWNER = ("import time\nfrom helpers.pipeline.execute import _executor\n"
 def test_workers_starting_while_their_owner_is_killed_all_exit():
     with subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True) as owner:
         assert owner.stdout.readline().strip() == "submitted"
-        workers = descendants(owner.pid)  # spawned, most still importing
+        workers = descendants(owner.pid)  # the fork server, still importing, and any workers it forked
         os.kill(owner.pid, signal.SIGKILL)
     assert workers and gone_within(workers, 30)
