@@ -58,6 +58,7 @@ import re
 from pathlib import Path
 
 from helpers.book import navigation
+from helpers.report.figure_metadata import FIGURE_METADATA
 
 TEMPLATES = Path(__file__).parent / "templates"
 PRINT_BANNER_CSS = "linkbook-print-banner.css"
@@ -96,8 +97,6 @@ BODY_FIXES = (
 def figure_options(notebook_json: str, docname: str) -> str:
     """The executed notebook with each `show_figure` output's alt text and name in its cell's
     myst-nb options (unchanged text when no cell has one)."""
-    from helpers.report.figures import FIGURE_METADATA
-
     if FIGURE_METADATA not in notebook_json:
         return notebook_json
     notebook = json.loads(notebook_json)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers.report.figure_metadata import FIGURE_METADATA
 from helpers.report.withheld import protect_trajectory
 from helpers.report.disclosure import Policy
 from helpers.report.scale import in_detail
@@ -20,7 +21,6 @@ from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
 
 PALETTE = sns.color_palette("colorblind")
 BAND_SHADES = ("#f2f2f2", "#ffffff")
-FIGURE_METADATA = "linkbook_figure"  # output metadata read by helpers.book.sphinx_ext: alt text and name
 SYNTHETIC_MARK = "SYNTHETIC DATA"
 _marked = {"synthetic": False}
 

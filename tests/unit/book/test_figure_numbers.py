@@ -8,7 +8,7 @@ import json
 
 def test_show_figure_hands_its_alt_text_to_the_page_through_the_sphinx_extension():
     from helpers.book.sphinx_ext import figure_options
-    from helpers.report.figures import FIGURE_METADATA
+    from helpers.report.figure_metadata import FIGURE_METADATA
 
     cell = {"cell_type": "code", "metadata": {"mystnb": {"figure": {"caption": "A caption."}}},
             "outputs": [{"output_type": "display_data", "data": {"image/svg+xml": "<svg/>"},
