@@ -232,11 +232,18 @@ def _svg_text(svg: str) -> list[tuple[int, str]]:
             for m in SVG_TEXT.finditer(svg)]
 
 
-def _html_chunks(path: Path):
+def _visible_text(markup: str) -> list[tuple[int, str]]:
+    """(line, text) of each block of HTML a reader sees: a table cell, paragraph or list item is
+    a chunk of its own, as in a rendered page, so adjacent table cells (478 | 336 | 1231) never
+    read as one number; text split by inline tags stays one chunk."""
     parser = _VisibleText()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    parser.feed(markup)
     parser.close()
-    return [(f"line {line}", text) for line, text in parser.chunks]
+    return parser.chunks
+
+
+def _html_chunks(path: Path):
+    return [(f"line {line}", text) for line, text in _visible_text(path.read_text(encoding="utf-8", errors="replace"))]
 
 
 def _notebook_chunks(path: Path):
@@ -245,14 +252,19 @@ def _notebook_chunks(path: Path):
     for number, cell in enumerate(notebook.get("cells", []), start=1):
         chunks.append((f"cell {number} source", "".join(cell.get("source", ""))))
         for output in cell.get("outputs", []):
-            texts = [output.get("text", "")] + [output.get("data", {}).get(kind, "")
-                                               for kind in ("text/plain", "text/html", "text/markdown")]
-            chunks += [(f"cell {number} output", "".join(t) if isinstance(t, list) else t) for t in texts if t]
-            svg = output.get("data", {}).get("image/svg+xml")
+            data = output.get("data", {})
+            texts = [_joined(output.get("text", ""))] + [_joined(data.get(kind, "")) for kind in ("text/plain", "text/markdown")]
+            texts += [text for _, text in _visible_text(_joined(data.get("text/html", "")))]
+            chunks += [(f"cell {number} output", text) for text in texts if text]
+            svg = data.get("image/svg+xml")
             if svg:  # a figure: its visible text, not its drawing instructions
-                chunks += [(f"cell {number} figure", text)
-                           for _, text in _svg_text("".join(svg) if isinstance(svg, list) else svg)]
+                chunks += [(f"cell {number} figure", text) for _, text in _svg_text(_joined(svg))]
     return chunks
+
+
+def _joined(text: str | list[str]) -> str:
+    """A notebook string field, stored whole or as a list of lines."""
+    return "".join(text) if isinstance(text, list) else text
 
 
 def resolve_deny_list(given: str | None, project_root: Path) -> Path | None:

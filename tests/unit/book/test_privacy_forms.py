@@ -3,9 +3,11 @@ look-alike text it must leave alone (segment ids, study dates, years, code numbe
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from helpers.book.privacy import FORMS, normalise, read_deny_list, scan_site, scan_text
+from helpers.book.privacy import FORMS, nhs_number_is_valid, normalise, read_deny_list, scan_site, scan_text
 
 DENY = ["Zoë Marlowe", "Avery Quill", "Morrow"]
 
@@ -83,6 +85,23 @@ def test_a_name_split_across_html_tags_in_a_page_is_found(tmp_path):
                                         "<em>Marlowe</em> came</p><p>Marlowe</p></body></html>")
     found = scan_site(tmp_path, read_deny_list(_deny(tmp_path)))
     assert [(f.file, f.kind) for f in found] == [("page.html", "name on the deny-list")]
+
+
+def test_counts_in_adjacent_table_cells_of_a_notebook_are_not_read_as_one_number(tmp_path):
+    """A verdicts table of a 300-site book showed evidence counts 478, 336 and 1231 side by side:
+    together they pass the NHS number check, as one in eleven runs of ten digits do. A table's
+    cells are read apart, as in the rendered page; the same digits in one cell are still found."""
+    assert nhs_number_is_valid("4783361231")
+
+    def notebook(*cells):
+        table = "<table><tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr></table>"
+        output = {"output_type": "display_data", "metadata": {}, "data": {"text/html": [table]}}
+        return json.dumps({"cells": [{"cell_type": "code", "source": "", "metadata": {}, "outputs": [output]}]})
+
+    (tmp_path / "counts.ipynb").write_text(notebook(552, 478, 336, 1231))
+    (tmp_path / "one_cell.ipynb").write_text(notebook("reference 478 336 1231", "<b>478</b> 336 1231"))
+    found = [(f.file, f.kind, f.text) for f in scan_site(tmp_path, [])]
+    assert found == [("one_cell.ipynb", "NHS number", "478 336 1231")] * 2
 
 
 def test_the_search_index_and_downloadable_sources_are_scanned(tmp_path):
