@@ -93,8 +93,9 @@ def normalise(text: str) -> str:
         text = _TAG.sub("", _BLOCK_TAG.sub(" ", text))
     if "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE).translate(_LETTERS))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # nothing to fold in plain ASCII (most of a page)
+        text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE).translate(_LETTERS))
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return _SPACE.sub(" ", text)
 
 
