@@ -449,10 +449,13 @@ def sizes_report(group: dict) -> list[str]:
              "*Added per site* is the run's CPU over the size before, per site added: the cost of one more "
              "site, without the dataset-wide syntheses' share that *per site* spreads over few sites at small "
              "sizes.", "",
+             "*Added per page* likewise is the book's CPU over the size before, per page added (a site's "
+             "page, or a region's): *per page* also spreads the fixed chapters (about 25 short pages) over the "
+             "site pages, so it rises with the share of site pages even when each page costs the same.", "",
              "| sites | run CPU | per site | added per site | run wall | book CPU | pages | book CPU per page "
-             "| no-change wall | peak MB: parent / worker / kernel / Sphinx | commit, load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    added = _added_per_site(sizes_)
+             "| added per page | no-change wall | peak MB: parent / worker / kernel / Sphinx | commit, load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    added, added_pages = _added_per_site(sizes_), _added_per_page(sizes_)
     for n, f in sorted(sizes_.items(), key=lambda item: int(item[0])):
         measured = f.get("measured", group["machine"])
         peaks = {**f["book"].get("peak_rss", {}), **{k: v for k, v in f["run"].get("peak_rss", {}).items()}}
@@ -461,8 +464,9 @@ def sizes_report(group: dict) -> list[str]:
         memory = " / ".join(f"{peaks.get(k, {}).get('max_mb', 0):.0f}" for k in ("worker", "kernel"))
         sphinx = f["book"].get("peak_rss", {}).get("sphinx", {}).get("max_mb", 0)
         step = f"{added[n]:.2f}" if n in added else ""
+        page_step = f"{added_pages[n]:.2f}" if n in added_pages else ""
         lines.append(f"| {n} | {f['run']['cpu_s']:.0f} | {f['run']['cpu_s'] / int(n):.2f} | {step} | {f['run']['wall_s']:.0f} "
-                     f"| {f['book']['cpu_s']:.0f} | {f['pages']} | {f['book']['cpu_s'] / f['pages']:.2f} "
+                     f"| {f['book']['cpu_s']:.0f} | {f['pages']} | {f['book']['cpu_s'] / f['pages']:.2f} | {page_step} "
                      f"| {f['no-change']['wall_s']:.1f} | {parent:.0f} / {memory} / {sphinx:.0f} "
                      f"| {measured['commit']}, {measured.get('load', 0):.1f} |")
     per_site = [f["run"]["cpu_s"] / int(n) for n, f in sizes_.items()]
@@ -479,6 +483,9 @@ def sizes_report(group: dict) -> list[str]:
                 if len(added) > 1 else []),
               ("Sphinx cost per page flat: largest / smallest", max(per_page) / min(per_page),
                max(per_page) / min(per_page) <= 1.15),
+              *([("Sphinx cost of one more page flat: largest / smallest added CPU per page",
+                  max(added_pages.values()) / min(added_pages.values()),
+                  max(added_pages.values()) / min(added_pages.values()) <= 1.15)] if len(added_pages) > 1 else []),
               ("parent process peak memory under 2 GB (MB)", parent, parent < 2048)]
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {name} | {value:.2f} | {'yes' if ok else 'no'} |" for name, value, ok in checks]
@@ -494,6 +501,13 @@ def _added_per_site(sizes_: dict) -> dict[str, float]:
     ordered = sorted(sizes_.items(), key=lambda item: int(item[0]))
     return {n: (f["run"]["cpu_s"] - before["run"]["cpu_s"]) / (int(n) - int(m))
             for (m, before), (n, f) in zip(ordered, ordered[1:])}
+
+
+def _added_per_page(sizes_: dict) -> dict[str, float]:
+    """For each size after the smallest: (book CPU - book CPU of the size before) / pages added."""
+    ordered = sorted(sizes_.items(), key=lambda item: int(item[0]))
+    return {n: (f["book"]["cpu_s"] - before["book"]["cpu_s"]) / (f["pages"] - before["pages"])
+            for (m, before), (n, f) in zip(ordered, ordered[1:]) if f["pages"] > before["pages"]}
 
 
 def wall_report(results: dict) -> list[str]:

@@ -35,6 +35,20 @@ def test_added_cost_per_site_is_the_step_between_sizes(bench):
     assert "| cost per site flat: largest / smallest CPU per site | 1.55 | no |" in report
 
 
+def test_added_cost_per_page_is_the_book_step_between_sizes(bench):
+    # 25 fixed chapters at 0.1 s and 0.5 s a site page: the average per page rises (0.30, 0.42, 0.48),
+    # one more page costs 0.5 at every step
+    def book(sites):
+        pages = 25 + sites
+        return {**size(2.0 * sites, pages), "book": {"cpu_s": 25 * 0.1 + 0.5 * sites, "wall_s": 1.0}}
+
+    sizes = {"25": book(25), "100": book(100), "500": book(500)}
+    assert bench._added_per_page(sizes) == {"100": pytest.approx(0.5), "500": pytest.approx(0.5)}
+    report = "\n".join(bench.sizes_report({"machine": MACHINE, "sizes": sizes}))
+    assert "| Sphinx cost of one more page flat: largest / smallest added CPU per page | 1.00 | yes |" in report
+    assert "| Sphinx cost per page flat: largest / smallest | 1.60 | no |" in report
+
+
 def test_figure_cost_per_figure_is_compared_when_both_floors_report_it(bench):
     def runs(figure_cpu, figures):
         step = {"cpu_s": 10.0, "wall_s": 5.0}
