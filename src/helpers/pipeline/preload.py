@@ -13,6 +13,7 @@ its kernel starts. A module that fails to import here is left for the kernel to 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import warnings
@@ -49,3 +50,6 @@ def preload() -> list[str]:
 
 
 preload()
+# What was imported lives as long as the processes forked from here: out of the garbage collector's
+# sight, a collection in a worker or kernel neither walks it nor copies its pages (Python's gc docs).
+gc.freeze()
