@@ -182,7 +182,8 @@ def _phone_groups(match: re.Match) -> int:
 
 class _VisibleText(HTMLParser):
     """Text a reader can see, with the line it starts on; scripts and styles are skipped. Text runs
-    on across inline tags (a name split as Zo<b>ë</b> stays one word); other tags end a chunk."""
+    on across inline tags (a name split as Zo<b>ë</b> stays one word) and, after a space, across a
+    line break (<br>); other tags end a chunk."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -200,7 +201,9 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
-        if tag not in INLINE_TAGS:
+        if tag == "br":  # a line break within a block: the text runs on after a space
+            self._run.append(" ")
+        elif tag not in INLINE_TAGS:
             self._flush()
         for name, value in attrs:
             if name in ("alt", "title", "aria-label") and value:
@@ -209,7 +212,7 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
-        if tag not in INLINE_TAGS:
+        if tag not in INLINE_TAGS and tag != "br":
             self._flush()
 
     def handle_data(self, data):

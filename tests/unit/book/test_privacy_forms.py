@@ -82,9 +82,12 @@ def test_a_deny_list_saved_with_a_byte_order_mark_keeps_its_first_name(tmp_path)
 
 def test_a_name_split_across_html_tags_in_a_page_is_found(tmp_path):
     (tmp_path / "page.html").write_text("<html><body><p>Then <strong>Zo</strong>&euml;\n"
-                                        "<em>Marlowe</em> came</p><p>Marlowe</p></body></html>")
+                                        "<em>Marlowe</em> came</p><p>Marlowe</p>\n"
+                                        "<table><tr><td>Avery<br/>Quill</td><td>Avery</td><td>Quill</td></tr></table>"
+                                        "</body></html>")
     found = scan_site(tmp_path, read_deny_list(_deny(tmp_path)))
-    assert [(f.file, f.kind) for f in found] == [("page.html", "name on the deny-list")]
+    assert [(f.file, f.location, f.kind) for f in found] == [("page.html", "line 1", "name on the deny-list"),
+                                                             ("page.html", "line 3", "name on the deny-list")]
 
 
 def test_counts_in_adjacent_table_cells_of_a_notebook_are_not_read_as_one_number(tmp_path):
