@@ -130,8 +130,10 @@ def _become_kernel(argv: list[str], kw: dict) -> None:
         os.close(null)
         os.chdir(kw.get("cwd") or os.getcwd())
         os.environ.clear()
-        os.environ.update(kw.get("env") or {})  # as jupyter_client prepared it, JPY_PARENT_PID included
+        os.environ.update(kw.get("env") or {})  # as jupyter_client prepared it
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # as its launcher adds it
         sys.argv = ["ipykernel_launcher", *argv]
+        del sys.path[0]  # the worker's script folder: ipykernel_launcher drops its own; ipykernel adds the working directory
         _forget_event_loops()
         _close_pool_descriptors()
 

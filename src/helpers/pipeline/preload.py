@@ -13,9 +13,13 @@ its kernel starts. A module that fails to import here is left for the kernel to 
 
 from __future__ import annotations
 
+import builtins
 import gc
 import importlib
+import io
 import os
+import sys
+import types
 import warnings
 
 # The kernels' inline backend, chosen before matplotlib is imported (it reads MPLBACKEND then),
@@ -37,16 +41,36 @@ MODULES = (
 
 
 def preload() -> list[str]:
-    """Import MODULES; the names of those that failed."""
+    """Import MODULES; the names of those that failed. Warnings raised while importing are not
+    shown (each kernel shows its own); the warning filters modules add when imported are kept."""
     failed = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # import-time deprecation notices: each kernel shows its own
-        for name in MODULES:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the kernel imports it again and reports the error
-                failed.append(name)
+    warnings.simplefilter("ignore")
+    hushed = warnings.filters[0]
+    for name in MODULES:
+        try:
+            _import_as_in_a_kernel(name)
+        except Exception:  # noqa: BLE001 - the kernel imports it again and reports the error
+            failed.append(name)
+    warnings.filters.remove(hushed)
+    warnings._filters_mutated()
     return failed
+
+
+def _import_as_in_a_kernel(name: str) -> None:
+    """Import `name`; pandas as it is imported inside a Jupyter kernel. pandas fixes two display
+    defaults when imported: `max_columns` (20 in a kernel, the terminal's width elsewhere) and
+    `encoding` (sys.stdout's: UTF-8 in a kernel), and a forked kernel must start as a new one does."""
+    if name != "pandas":
+        importlib.import_module(name)
+        return
+    stdout = sys.stdout
+    builtins.get_ipython = lambda: types.SimpleNamespace(kernel=None)
+    sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="UTF-8")
+    try:
+        importlib.import_module(name)
+    finally:
+        sys.stdout = stdout
+        del builtins.get_ipython
 
 
 preload()

@@ -91,3 +91,53 @@ def test_the_fork_server_preloads_every_library_the_notebooks_import():
     """)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# What a notebook's outcome can depend on, in a kernel that has run the templates' imports.
+STATE = textwrap.dedent("""\
+    import json, os, sys, warnings
+    import numpy as np, pandas as pd, matplotlib as mpl
+    print(json.dumps({
+        "pandas": {k: repr(pd.get_option(k)) for k in pd._config.config._registered_options},
+        "rc": {k: repr(v) for k, v in mpl.rcParams.items()}, "numpy": repr(np.get_printoptions()),
+        "filters": sorted([f[0], repr(f[1]), f[2].__module__, f[2].__name__, f[3], f[4]] for f in warnings.filters),
+        "packages": sorted({m.split(".")[0] for m in sys.modules}), "env": sorted(os.environ), "path": sys.path}))
+""")
+PROBE = textwrap.dedent("""\
+    import json, os, sys, tempfile
+    from pathlib import Path
+    import helpers.pipeline.preload
+    from nbclient.util import run_sync
+    from jupyter_client.manager import AsyncKernelManager
+    from helpers.pipeline import kernels
+    from helpers.pipeline.forked_kernel import ForkedKernelManager
+    code = kernels.template_imports(sorted(Path("notebooks").glob("*.md"))) + "\\n" + sys.argv[1]
+    def state(manager):
+        km = manager(kernel_name="python3", transport="ipc", ip=tempfile.mkdtemp() + "/kernel")
+        with open(os.devnull, "ab") as log:
+            run_sync(km.start_kernel)(cwd=os.getcwd(), stdout=log, stderr=log)
+        kc = run_sync(kernels._connect)(km)
+        out = []
+        run_sync(kc.execute_interactive)(code, timeout=120, output_hook=lambda msg: out.append(
+            msg["content"]["text"]) if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout" else None)
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+        return json.loads("".join(out))
+    print(json.dumps([state(AsyncKernelManager), state(ForkedKernelManager)]))
+""")
+
+
+def test_a_forked_kernel_starts_as_a_new_kernel_does():
+    """pandas options, matplotlib settings, numpy printing, the environment, sys.path and the warning
+    filters, after the templates' imports: the same in a forked kernel as in a new one. The fork server
+    also imported the workers' libraries (papermill, jupytext and their own imports); their warning filters
+    are the only difference allowed, for warnings of packages no notebook imports."""
+    done = subprocess.run([sys.executable, "-c", PROBE, STATE], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=True)
+    new, forked = json.loads(done.stdout.strip().splitlines()[-1])
+    for key in ("pandas", "rc", "numpy", "env", "path"):
+        assert forked[key] == new[key], key
+    missing = [f for f in new["filters"] if f not in forked["filters"]]
+    extra = [f for f in forked["filters"] if f not in new["filters"]]
+    assert missing == []
+    assert all(f[2].split(".")[0] not in new["packages"] for f in extra)
