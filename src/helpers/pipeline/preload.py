@@ -1,9 +1,9 @@
 """What the pool's fork server imports once, for every worker and kernel of a run.
 
 Importing pandas, SciPy, statsmodels, matplotlib, seaborn, networkx, pingouin and the
-Jupyter machinery costs a new process about 4 s of CPU. The pool's workers are forked
+Jupyter machinery costs a new process 4 to 6 s of CPU. The pool's workers are forked
 from one server process that has imported them (`helpers.pipeline.execute`), and each
-worker's kernel is forked from its worker (`helpers.pipeline.kernels`), so a run pays
+worker's kernel is forked from its worker (`helpers.pipeline.forked_kernel`), so a run pays
 that import once instead of once per worker and once per kernel.
 
 Only third-party modules: a notebook imports the helpers package itself, as it is when
@@ -40,20 +40,18 @@ MODULES = (
 )
 
 
-def preload() -> list[str]:
-    """Import MODULES; the names of those that failed. Warnings raised while importing are not
-    shown (each kernel shows its own); the warning filters modules add when imported are kept."""
-    failed = []
+def preload() -> None:
+    """Import MODULES. Warnings raised while importing are not shown (each kernel shows its own);
+    the warning filters modules add when imported are kept."""
     warnings.simplefilter("ignore")
     hushed = warnings.filters[0]
     for name in MODULES:
         try:
             _import_as_in_a_kernel(name)
         except Exception:  # noqa: BLE001 - the kernel imports it again and reports the error
-            failed.append(name)
+            pass
     warnings.filters.remove(hushed)
     warnings._filters_mutated()
-    return failed
 
 
 def _import_as_in_a_kernel(name: str) -> None:
