@@ -145,6 +145,10 @@ def readable_text(fig: Figure, column_px: float = COLUMN_PX, min_px: float = MIN
         with warnings.catch_warnings():  # a figure that cannot be laid out tighter keeps its layout
             warnings.simplefilter("ignore")
             fig.tight_layout(**(deferred or {}))  # a rect costs a second pass: only where given
+        # tight_layout leaves a placeholder layout engine on the figure, and savefig draws a
+        # figure that has any engine once more, unseen, before drawing it (about 0.1 s a
+        # figure): the layout is done, so the figure keeps none
+        fig.set_layout_engine(None)
         fig._linkbook_layout = None
     return fig
 
