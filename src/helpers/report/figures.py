@@ -17,6 +17,7 @@ from helpers.report.withheld import protect_trajectory
 from helpers.report.disclosure import Policy
 from helpers.report.scale import in_detail
 from helpers.report.table_html import reset_table_numbers, show_frames_as_reader_tables
+from helpers.report.text_metrics import remember_text_metrics
 from helpers.analysis.scoring import LOWER_IS_BETTER, MEASURES
 
 PALETTE = sns.color_palette("colorblind")
@@ -67,6 +68,7 @@ def use_book_style() -> None:
     """
     _marked["synthetic"] = False
     reset_table_numbers()
+    remember_text_metrics()  # the same labels are measured once, not in every figure
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "standard", "axes.titleweight": "bold",
                          "svg.fonttype": "none", "svg.hashsalt": "linkbook", "text.parse_math": False,
