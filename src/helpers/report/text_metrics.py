@@ -6,6 +6,13 @@ legend entries are measured again in every figure. A measurement depends only on
 kind, its resolution, the string, the font properties, the font lists their family is resolved
 with and the hinting settings, so `remember_text_metrics` keeps it for the process, keyed by
 exactly those (with a copy of the font properties: they are mutable, and hashed by their state).
+
+Before measuring a text, matplotlib also looks its font up and reads the font's ascent, descent and
+line gap from its tables, once per text per draw. `remember_text_metrics` gives the two renderers
+the private hook matplotlib asks for those three figures first (`_get_font_height_metrics`, which
+its PDF and PostScript renderers define), computed as matplotlib computes them and kept the same
+way. If a matplotlib release stops calling the hook, it is only slower; if it changes the
+computation, `tests/unit/report/test_text_metrics.py` sees figures that differ.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import functools
 
 import matplotlib as mpl
+from matplotlib.font_manager import fontManager, get_font
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.backends.backend_svg import RendererSVG
 
@@ -30,6 +38,17 @@ def remember_text_metrics() -> None:
         measure = renderer.get_text_width_height_descent
         if not hasattr(measure, "remembered"):
             renderer.get_text_width_height_descent = _remembered(measure)
+        if not hasattr(renderer, "_get_font_height_metrics"):
+            renderer._get_font_height_metrics = _font_height_metrics()
+
+
+def _dpi(renderer) -> float:
+    """The resolution matplotlib measures at: the figure's, which the SVG renderer sets to 72."""
+    return renderer.dpi if isinstance(renderer, RendererAgg) else 72
+
+
+def _settings() -> tuple:
+    return tuple(_as_key(mpl.rcParams[name]) for name in RC_KEYS)
 
 
 def _remembered(measure):
@@ -38,8 +57,7 @@ def _remembered(measure):
     @functools.wraps(measure)
     def get_text_width_height_descent(self, s, prop, ismath):
         # The SVG renderer measures at 72 units an inch whatever the figure's resolution.
-        dpi = self.dpi if isinstance(self, RendererAgg) else None
-        key = (type(self), dpi, s, prop.copy(), ismath, *(_as_key(mpl.rcParams[name]) for name in RC_KEYS))
+        key = (type(self), _dpi(self), s, prop.copy(), ismath, *_settings())
         if key not in remembered:
             if len(remembered) >= MAX_REMEMBERED:
                 remembered.clear()
@@ -48,6 +66,34 @@ def _remembered(measure):
 
     get_text_width_height_descent.remembered = remembered
     return get_text_width_height_descent
+
+
+def _font_height_metrics():
+    remembered: dict = {}
+
+    def _get_font_height_metrics(self, prop):
+        """A font's ascent, descent and line gap at this resolution, as `Text._get_layout` computes them."""
+        dpi = _dpi(self)
+        key = (type(self), dpi, prop.copy(), *_settings())
+        if key not in remembered:
+            if len(remembered) >= MAX_REMEMBERED:
+                remembered.clear()
+            remembered[key] = _read_font_height_metrics(prop, dpi)
+        return remembered[key]
+
+    _get_font_height_metrics.remembered = remembered
+    return _get_font_height_metrics
+
+
+def _read_font_height_metrics(prop, dpi):
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is not None:  # the same operations in the same order: the same floats
+            scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+            return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None  # matplotlib then measures "lp"
 
 
 def _as_key(value):

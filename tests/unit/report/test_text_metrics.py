@@ -80,22 +80,42 @@ def test_installing_twice_wraps_once():
     assert RendererSVG.get_text_width_height_descent is measure
 
 
-def figure_svg() -> str:
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3))
+def figure_files() -> list[bytes]:
+    """One figure laid out at 110 dpi, saved as SVG and as PNG at 150 dpi: multi-line, bold and serif text."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=110)
     for ax, title in zip(axes, ("first panel\nof two", "second")):
-        ax.plot([0, 1], [0, 10], label="a line")
-        ax.set_title(title)
+        ax.plot([0, 1], [0, 10], label="a line\nof two rows")
+        ax.set_title(title, fontweight="bold")
+        ax.set_xlabel("months (9-12)", family="serif", fontsize=13)
         ax.legend()
     fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    files = []
+    for fmt, dpi in (("svg", None), ("png", 150)):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else {"Software": None})
+        files.append(buffer.getvalue())
     plt.close(fig)
-    return buffer.getvalue()
+    return files
 
 
 def test_figures_are_byte_identical_with_and_without_remembered_text(monkeypatch):
     with matplotlib.rc_context({"svg.hashsalt": "test"}):
-        remembered = [figure_svg(), figure_svg()]  # the second one measured nothing
+        remembered = [figure_files(), figure_files()]  # the second one measured nothing
         for kind in text_metrics.CACHED_RENDERERS:
             monkeypatch.setattr(kind, "get_text_width_height_descent", kind.get_text_width_height_descent.__wrapped__)
-        assert remembered == [figure_svg(), figure_svg()]
+            monkeypatch.delattr(kind, "_get_font_height_metrics")  # matplotlib reads the font's tables itself
+        assert remembered == [figure_files(), figure_files()]
+
+
+def test_font_heights_are_read_once_per_font_and_resolution():
+    renderer = RendererAgg(400, 300, 110)
+    first = renderer._get_font_height_metrics(FontProperties(size=10))
+    assert renderer._get_font_height_metrics(FontProperties(size=10)) is first  # an equal font: remembered
+    larger = renderer._get_font_height_metrics(FontProperties(size=20))
+    assert larger == pytest.approx([2 * value for value in first])
+    at_72 = RendererAgg(400, 300, 72)._get_font_height_metrics(FontProperties(size=10))
+    assert at_72 == pytest.approx([value * 72 / 110 for value in first])
+    svg = RendererSVG(400, 300, io.StringIO())._get_font_height_metrics(FontProperties(size=10))
+    assert svg == at_72  # an SVG is measured at 72 dpi
+    ascent, descent, gap = first
+    assert ascent > descent > 0 and gap >= 0
