@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.rules import MIN_PAIRS as MIN_PATIENTS
+from helpers.analysis.small_sample import signed_rank_p
 
 COLUMNS = (
     "site_id", "window_months", "n_patients", "mean_before", "mean_after", "mean_diff",
@@ -130,7 +131,7 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wi
     (n / (n - 1))^2.
 
     ``wilcoxon=False`` leaves p_wilcoxon NaN (for tables that repeat each site's
-    row beside the pooled one: the exact test is slow on samples of 10-13 with ties).
+    row beside the pooled one, where the site's own page gives its test).
 
     With fewer than ``MIN_PATIENTS`` patients only n and means are given.
     p_wilcoxon is NaN when no patient's counts changed; the rate ratio when
@@ -153,9 +154,7 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wi
         "rr_ci95_high": np.nan,
     }
     if wilcoxon and n >= MIN_PATIENTS and np.any(after != before):
-        import pingouin as pg  # here: importing it costs about 1 s, which callers without tests need not pay
-
-        row["p_wilcoxon"] = pg.wilcoxon(after, before)["p_val"].iloc[0]
+        row["p_wilcoxon"] = signed_rank_p(after - before, correction=True)
     if n >= MIN_PATIENTS and before.sum() > 0 and after.sum() > 0:
         fit = paired_rate_ratio(before, after)
         row["rate_ratio"] = np.exp(fit["log_rr"])

@@ -12,8 +12,8 @@ from statsmodels.stats.multitest import multipletests
 
 from helpers.analysis.rules import MIN_PAIRS, PRIMARY_OUTCOMES
 from helpers.analysis.scoring import MEASURES, wave_pairs
-from helpers.analysis.small_sample import (hedges_gz, hodges_lehmann, site_clustered_mean, smallest_wilcoxon_p,
-                                           wilcoxon_pratt)
+from helpers.analysis.small_sample import (hedges_gz, hodges_lehmann, signed_rank_p, site_clustered_mean,
+                                           smallest_wilcoxon_p, wilcoxon_pratt)
 
 EFFECT_SIZE_KIND = "cohen_dz"
 COLUMNS = (
@@ -37,18 +37,18 @@ def paired_outcomes(scores: pd.DataFrame, site_id: str, tests: bool = True, site
 
     - ci95_low/high: t-based 95% CI of the mean difference (n - 1 df).
     - p_t: two-sided paired t-test (``pingouin.ttest``).
-    - p_wilcoxon: two-sided Wilcoxon signed-rank test (``pingouin.wilcoxon``,
-      zero differences dropped). SciPy >= 1.15 decides the method: exact when
-      all differences are distinct (n <= 50), an exhaustive permutation when
-      there are ties or zeros and n <= 13 (about 2 s at n = 13), otherwise
-      the normal approximation with continuity correction.
+    - p_wilcoxon: two-sided Wilcoxon signed-rank test, zero differences
+      dropped, as ``pingouin.wilcoxon`` gives it (``small_sample.signed_rank_p``
+      with continuity correction): exact when all differences are distinct
+      (n <= 50), an exhaustive enumeration of the sign assignments when there
+      are ties or zeros and n <= 13, otherwise the normal approximation with
+      continuity correction.
     - effect_size: Cohen's d_z = mean difference / SD of the differences
       (ddof 1), signed like mean_diff. Not pingouin's ttest ``cohen_d``, which
       is d_av and unsigned.
 
     ``tests=False`` leaves p_t, p_wilcoxon and the effect size NaN (for figures
-    that need only means and intervals; the exact Wilcoxon test is slow on
-    samples of 10-13 with ties).
+    that need only means and intervals).
 
     - p_holm, q_bh: multiplicity adjustments (``adjust_p_values``) of the
       headline p: site_p on pooled rows with ``sites`` (the test that allows
@@ -131,7 +131,7 @@ def _paired_stats(wave1: np.ndarray, wave2: np.ndarray, tests: bool) -> dict:
             p_t = pg.ttest(wave2, wave1, paired=True)["p_val"].iloc[0]
         d_z = pg.compute_effsize(wave2, wave1, paired=True, eftype="cohen_dz")
     if tests and n >= MIN_PAIRS and np.any(diff != 0):
-        p_w = pg.wilcoxon(wave2, wave1)["p_val"].iloc[0]
+        p_w = signed_rank_p(diff, correction=True)
     extra = dict.fromkeys(("p_wilcoxon_pratt", "p_wilcoxon_min", "hl_estimate", "hl_ci95_low", "hl_ci95_high",
                            "hedges_gz", "gz_ci95_low", "gz_ci95_high", "hl_level"), np.nan)
     if tests and n >= MIN_PAIRS:

@@ -4,7 +4,56 @@ import pytest
 from scipy import stats
 
 from helpers.analysis.small_sample import (hedges_gz, hodges_lehmann, hodges_lehmann_level, satterthwaite_df,
-                                           signed_rank_exact, site_clustered_mean, smallest_wilcoxon_p, wilcoxon_pratt)
+                                           signed_rank_exact, signed_rank_p, site_clustered_mean, smallest_wilcoxon_p,
+                                           wilcoxon_pratt)
+
+
+def _scipy_wilcoxon_p(diff, zero_method, correction):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns that zeros change the method
+        return stats.wilcoxon(diff, zero_method=zero_method, correction=correction).pvalue
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_signed_rank_p_is_scipys_p_to_the_last_bit(seed):
+    # Tied and zero differences of the kinds the questionnaires and GP counts give (whole numbers,
+    # halves, rounded scores), n up to 11 where scipy enumerates every sign assignment, and past 13
+    # where it uses the normal approximation: the same float, not merely close.
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 4, 7, 9, 11, 14, 20):
+        kind = (n + seed) % 3
+        diff = (rng.integers(-3, 5, n) if kind == 0 else rng.integers(-6, 9, n) / 2 if kind == 1
+                else rng.normal(0.5, 2, n).round()).astype(float)
+        for zero_method in ("wilcox", "pratt"):
+            for correction in (False, True):
+                if not np.any(diff != 0):
+                    assert np.isnan(signed_rank_p(diff, zero_method, correction))
+                    continue
+                assert signed_rank_p(diff, zero_method, correction) == _scipy_wilcoxon_p(
+                    diff, zero_method, correction), (n, diff, zero_method, correction)
+
+
+def test_signed_rank_p_at_the_enumeration_limit_and_without_ties():
+    rng = np.random.default_rng(40)
+    at_limit = rng.integers(-2, 4, 13).astype(float)  # scipy's slowest case: 2^13 assignments
+    assert signed_rank_p(at_limit, correction=True) == _scipy_wilcoxon_p(at_limit, "wilcox", True)
+    distinct = rng.normal(0.3, 1, 30)  # no ties or zeros: scipy's exact distribution, which is kept
+    assert signed_rank_p(distinct) == stats.wilcoxon(distinct).pvalue
+
+
+def test_signed_rank_p_hand_worked():
+    # Differences 1, 1, 2, 0: the zero is dropped, mid-ranks 1.5, 1.5, 3, T+ = 6 (all positive).
+    # Of the 8 equally likely sign patterns, T+ >= 6 only for all +, and T+ <= 6 always:
+    # two-sided p = 2 min(1/8, 1) = 1/4.
+    assert signed_rank_p(np.array([1, 1, 2, 0.0])) == 0.25
+    # Pratt ranks the zero first (1) and then drops it: ranks 2.5, 2.5, 4, again one extreme pattern.
+    assert signed_rank_p(np.array([1, 1, 2, 0.0]), zero_method="pratt") == 0.25
+    # Differences 1, -1, 2: mid-ranks 1.5, 1.5, 3, T+ = 4.5. The 8 patterns give T+ = 0, 1.5, 1.5, 3,
+    # 3, 4.5, 4.5, 6: P(T+ >= 4.5) = 3/8, P(T+ <= 4.5) = 7/8, p = 2 * 3/8.
+    assert signed_rank_p(np.array([1, -1, 2.0])) == 0.75
+    assert np.isnan(signed_rank_p(np.zeros(5)))
 
 
 def test_hodges_lehmann_hand_worked():
