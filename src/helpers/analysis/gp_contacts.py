@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis.rules import MIN_PAIRS as MIN_PATIENTS
-from helpers.analysis.small_sample import signed_rank_p
 
 COLUMNS = (
     "site_id", "window_months", "n_patients", "mean_before", "mean_after", "mean_diff",
@@ -154,6 +153,8 @@ def summarise_windows(counts: pd.DataFrame, site_id: str, window_months: int, wi
         "rr_ci95_high": np.nan,
     }
     if wilcoxon and n >= MIN_PATIENTS and np.any(after != before):
+        from helpers.analysis.small_sample import signed_rank_p  # here: the run's parent imports this module, not SciPy
+
         row["p_wilcoxon"] = signed_rank_p(after - before, correction=True)
     if n >= MIN_PATIENTS and before.sum() > 0 and after.sum() > 0:
         fit = paired_rate_ratio(before, after)

@@ -1,14 +1,15 @@
 """The run's parent process and its pool workers plan, count and copy; they fit no model and draw nothing.
 
 Importing pingouin, statsmodels' models or matplotlib costs a process seconds of CPU (pingouin alone
-about 1 s, with xarray). Only the kernels that run the notebooks need them; the pool's fork server
+about 1 s, with xarray; scipy.stats about 0.5 s). Only the kernels that run the notebooks need them; the pool's fork server
 imports them once for its workers and their kernels (helpers.pipeline.preload), and the parent never.
 """
 
 import subprocess
 import sys
 
-HEAVY = ("pingouin", "matplotlib", "statsmodels.genmod", "statsmodels.regression", "seaborn", "networkx")
+HEAVY = ("pingouin", "matplotlib", "statsmodels.genmod", "statsmodels.regression", "seaborn", "networkx",
+         "scipy.stats")
 
 
 def test_the_run_and_its_workers_import_no_analysis_libraries():
