@@ -16,7 +16,7 @@ import json
 
 import yaml
 
-from helpers.book.citation import citation_substitutions
+from helpers.book.citation import citation_markdown
 from helpers.book.pages import REGION_PAGES, SiteGroup, site_groups, site_pages
 from helpers.book.privacy import read_deny_list, scan_site
 from helpers.book.release import checklist
@@ -79,12 +79,13 @@ def build_book(project: Project, options: BuildOptions, sphinx: SphinxServer, po
 
 
 def write_generated_sources(project: Project, dataset: Dataset, site_pages: list[str], manifest: dict) -> None:
-    """Data dictionary, provenance appendix, table of contents and configuration for this dataset."""
+    """Data dictionary, provenance appendix, citation, table of contents and configuration for this dataset."""
     generated = project.generated
     write_atomic(generated / "data_dictionary.md", dictionary_markdown(heading_level=2))
     write_atomic(generated / "data_tables.md", tables_markdown())
     write_atomic(generated / "provenance.md", provenance_page(manifest))
     write_atomic(generated / "rameses.md", rameses_page(project))
+    write_atomic(generated / "citation.md", citation_markdown(project.root))  # see helpers.book.citation
     groups = site_groups(dataset, site_pages) if len(site_pages) > SITES_IN_SIDEBAR else None
     index = project.root / f"{SITES_INDEX}.md"
     written = set()
@@ -119,7 +120,7 @@ def _toc(project: Project, site_pages: list[str], groups: list[SiteGroup] | None
 
 def _config(project: Project, dataset: Dataset, indexed: bool) -> dict:
     config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("parse", {})["myst_substitutions"] = substitutions() | citation_substitutions(project.root)
+    config.setdefault("parse", {})["myst_substitutions"] = substitutions()
     theme = config.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     if dataset.metadata.synthetic:
         theme["announcement"] = SYNTHETIC_BANNER.format(name=html_text(dataset.metadata.name))  # raw HTML in the theme

@@ -3,6 +3,11 @@ checkout when the book is built, never typed.
 
 The build date is today's date (UTC), or the date of SOURCE_DATE_EPOCH when it is set,
 for reproducible builds; the commit is the checkout's, marked when files differ from it.
+
+The section is a generated page that the front page includes (`citation_markdown`), not
+Sphinx settings: a changed setting makes Sphinx read every page of the book again, so a
+new build date, a commit, or the first uncommitted change would re-read all of them; a
+changed included page re-reads only the page that includes it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import subprocess
 from pathlib import Path
 
 import yaml
+
+from helpers.report.escape import markdown_text
 
 CONTENT_LICENCE = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 
@@ -36,14 +43,25 @@ def build_date() -> str:
     return moment.date().isoformat()
 
 
-def citation_substitutions(root: Path) -> dict[str, str]:
-    """MyST substitutions for the citation section: title, authors, version, commit, date, licences."""
+def citation_fields(root: Path) -> dict[str, str]:
+    """The citation's title, authors, version, commit, date and licences."""
     cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8")) if (root / "CITATION.cff").is_file() \
         else {}
     authors = ", ".join(a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()
                         for a in cff.get("authors", [])) or "The linkbook contributors"
     return {
-        "cite_title": str(cff.get("title", "")), "cite_authors": authors, "cite_version": str(cff.get("version", "")),
-        "cite_commit": _commit(root), "cite_date": build_date(), "cite_code_licence": str(cff.get("license", "")),
-        "cite_content_licence": CONTENT_LICENCE,
+        "title": str(cff.get("title", "")), "authors": authors, "version": str(cff.get("version", "")),
+        "commit": _commit(root), "date": build_date(), "code_licence": str(cff.get("license", "")),
+        "content_licence": CONTENT_LICENCE,
     }
+
+
+def citation_markdown(root: Path) -> str:
+    """The citation and licence paragraphs, every value escaped as literal text."""
+    f = {name: markdown_text(value) for name, value in citation_fields(root).items()}
+    return (f"{f['authors']}. *{f['title']}*, version {f['version']}, commit {f['commit']}, built {f['date']}. "
+            "The file `CITATION.cff` in the repository holds the same citation for reference managers. "
+            "When you report numbers from a build, give its version and commit, and say which dataset it was "
+            "built from (above).\n\n"
+            f"The book's text and figures are shared under the {f['content_licence']} licence; "
+            f"its code under the {f['code_licence']} licence.\n")
