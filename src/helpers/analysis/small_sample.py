@@ -259,7 +259,7 @@ def signed_rank_p(diff: np.ndarray, zero_method: str = "wilcox", correction: boo
     ranked = diff[nonzero] if zero_method == "wilcox" else diff
     ranks = stats.rankdata(np.abs(ranked))
     tied = len(np.unique(np.abs(ranked))) < len(ranked)
-    if len(diff) > 13 or not (tied or not nonzero.all()):
+    if len(diff) > 13 or (nonzero.all() and not tied):  # where SciPy does not enumerate the signs
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy warns that zeros change the method
             return float(stats.wilcoxon(diff, zero_method=zero_method, correction=correction).pvalue)
