@@ -300,19 +300,20 @@ def satterthwaite_df(sizes, site_variance: float, residual_variance: float) -> f
     where ``site_clustered_mean`` uses n - 1 instead; unbalanced sites move it
     away from K - 1.
     """
-    sizes = np.asarray(sizes, dtype="float64")
+    n = np.asarray(sizes, dtype="float64")
     su, se = float(max(site_variance, 0.0)), float(residual_variance)
-    total = sizes / (se + sizes * su)
-    phi = 1 / total.sum()
-    grad = phi**2 * np.array([(sizes**2 / (se + sizes * su) ** 2).sum(), (sizes / (se + sizes * su) ** 2).sum()])
-    site = np.repeat(np.arange(len(sizes)), sizes.astype(np.int64))
-    same = (site[:, None] == site[None, :]).astype("float64")
-    cov = se * np.eye(len(site)) + su * same
-    inv = np.linalg.inv(cov)
-    ones = np.ones(len(site))
-    p = inv - np.outer(inv @ ones, ones @ inv) / (ones @ inv @ ones)
-    parts = (p @ same, p)
-    info = 0.5 * np.array([[np.trace(a @ b) for b in parts] for a in parts])
+    a = 1 / (se + n * su)  # V_i^-1 1 = a_i 1, with V_i = se I + su J the covariance of site i's changes
+    w = (n * a).sum()  # 1' V^-1 1
+    phi = 1 / w
+    grad = phi**2 * np.array([(n**2 * a**2).sum(), (n * a**2).sum()])
+    # The REML information 0.5 tr(P dV_j P dV_k), dV = J (block-diagonal ones) for s2_u and I for s2_e,
+    # P = V^-1 - V^-1 1 1' V^-1 / w, summed site by site: V_i^-1 J = a_i J, V_i^-1 has eigenvalues a_i
+    # (once) and 1/se (n_i - 1 times). O(sites), where the N x N matrices were O(N^3) in patients.
+    uju, uiu = (a**2 * n**2).sum(), (a**2 * n).sum()  # u'Ju, u'u with u = V^-1 1
+    jj = uju - 2 / w * (a**3 * n**3).sum() + uju**2 / w**2
+    ji = uiu - 2 / w * (a**3 * n**2).sum() + uju * uiu / w**2
+    ii = (a**2 + (n - 1) / se**2).sum() - 2 / w * (a**3 * n).sum() + uiu**2 / w**2
+    info = 0.5 * np.array([[jj, ji], [ji, ii]])
     return float(2 * phi**2 / (grad @ np.linalg.solve(info, grad)))
 
 

@@ -196,6 +196,27 @@ def test_satterthwaite_df_balanced_and_unbalanced():
     assert 0 < df < n - 1
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_satterthwaite_df_equals_the_dense_reml_information(seed):
+    # The site-by-site sums against the information built from the N x N matrices themselves:
+    # V = se I + su Z Z', P = V^-1 - V^-1 1 1' V^-1 / (1' V^-1 1), I_jk = tr(P dV_j P dV_k) / 2.
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 12, rng.integers(3, 9))
+    su, se = (0.0, 1.3) if seed == 0 else (rng.uniform(0.05, 3), rng.uniform(0.3, 2))
+    site = np.repeat(np.arange(len(sizes)), sizes)
+    zz = (site[:, None] == site[None, :]).astype(float)
+    v_inv = np.linalg.inv(se * np.eye(len(site)) + su * zz)
+    ones = np.ones(len(site))
+    p = v_inv - np.outer(v_inv @ ones, ones @ v_inv) / (ones @ v_inv @ ones)
+    info = 0.5 * np.array([[np.trace(p @ a @ p @ b) for b in (zz, np.eye(len(site)))] for a in (zz, np.eye(len(site)))])
+    phi = 1 / (ones @ v_inv @ ones)
+    h = 1e-6  # the gradient of phi by central differences
+    def phi_at(u, e):
+        return 1 / np.sum(sizes / (e + sizes * u))
+    grad = np.array([(phi_at(su + h, se) - phi_at(su - h, se)) / (2 * h), (phi_at(su, se + h) - phi_at(su, se - h)) / (2 * h)])
+    assert satterthwaite_df(sizes, su, se) == pytest.approx(2 * phi**2 / (grad @ np.linalg.solve(info, grad)), rel=1e-6)
+
+
 def test_site_clustered_mean_reports_the_boundary_and_needs_three_sites():
     rng = np.random.default_rng(10)
     site = np.repeat(np.arange(6), 8)
