@@ -55,7 +55,8 @@ def _leave_one_out_means(exog: np.ndarray, observed: np.ndarray, y: np.ndarray, 
     so that a fit that separates runs off towards 0 or 1 instead of failing); NaN where a weight is not
     finite. The leave-one-out fits are solved ``chunk`` at a time, so memory stays chunk x n, never n x n.
     """
-    n = len(observed)
+    n, k = exog.shape
+    outer = (exog[:, :, None] * exog[:, None, :]).reshape(n, k * k)  # x_o x_o', one row per patient
     means = np.empty(n)
     for first in range(0, n, chunk):
         rows = np.arange(first, min(first + chunk, n))
@@ -65,7 +66,7 @@ def _leave_one_out_means(exog: np.ndarray, observed: np.ndarray, y: np.ndarray, 
         for _ in range(iterations):
             p = 1 / (1 + np.exp(-(beta @ exog.T)))
             grad = (keep * (observed - p)) @ exog
-            hess = np.einsum("jo,ok,ol->jkl", keep * p * (1 - p), exog, exog)
+            hess = ((keep * p * (1 - p)) @ outer).reshape(len(rows), k, k)  # a matrix product, not einsum
             step = (np.linalg.pinv(hess) @ grad[..., None])[..., 0]
             beta += step
             if np.abs(step).max() < 1e-10:
