@@ -256,13 +256,13 @@ def signed_rank_p(diff: np.ndarray, zero_method: str = "wilcox", correction: boo
     nonzero = diff != 0
     if not nonzero.any():
         return np.nan
-    ranked = diff[nonzero] if zero_method == "wilcox" else diff
-    ranks = stats.rankdata(np.abs(ranked))
-    tied = len(np.unique(np.abs(ranked))) < len(ranked)
+    ranked = np.abs(diff[nonzero] if zero_method == "wilcox" else diff)
+    tied = len(np.unique(ranked)) < len(ranked)
     if len(diff) > 13 or (nonzero.all() and not tied):  # where SciPy does not enumerate the signs
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy warns that zeros change the method
             return float(stats.wilcoxon(diff, zero_method=zero_method, correction=correction).pvalue)
+    ranks = stats.rankdata(ranked)
     ranks2 = np.rint(2 * (ranks if zero_method == "wilcox" else ranks[nonzero])).astype(np.int64)
     prob = _signed_rank_null(ranks2)  # P(2 T+ = s), exact multiples of 2^-m
     observed = int(ranks2[diff[nonzero] > 0].sum())
